@@ -1,0 +1,23 @@
+"""Production: refuses unsafe configurations at start-up instead of running with them."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import DATABASES, DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
+
+if DEBUG:
+    raise ImproperlyConfigured("生产环境不得开启 DEBUG (unset DEBUG)")
+if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("生产环境必须设置至少 40 个字符的 SECRET_KEY")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env_bool("QITONG_ALLOW_SQLITE"):
+    raise ImproperlyConfigured(
+        "生产环境应使用 PostgreSQL (DATABASE_URL)；确需 SQLite 请设置 QITONG_ALLOW_SQLITE=1"
+    )
+
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True

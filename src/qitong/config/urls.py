@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qitong.core.api import api
+
+admin.site.site_header = "企通 · 系统管理"
+admin.site.site_title = "企通管理"
+admin.site.index_title = "配置与基础数据"
+
+urlpatterns = [
+    path("", include("qitong.core.urls")),
+    path("accounts/", include("qitong.accounts.urls")),
+    path("", include("qitong.dashboards.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]

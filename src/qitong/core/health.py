@@ -1,0 +1,40 @@
+"""Health of the parts a deployment depends on: the database and the job worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from qitong.core import clock
+from qitong.core.models import WorkerHeartbeat
+
+WORKER_NAME = "qitong-worker"
+
+
+def worker_heartbeat() -> None:
+    """Scheduled every minute on the worker; proves that jobs are being picked up and run."""
+    WorkerHeartbeat.objects.update_or_create(name=WORKER_NAME, defaults={"last_seen": clock.now()})
+
+
+def health_status() -> tuple[bool, dict[str, Any]]:
+    report: dict[str, Any] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        report["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 — health reports any failure, never raises
+        report["database"] = {"ok": False, "error": exc.__class__.__name__}
+        return False, report
+    beat = WorkerHeartbeat.objects.filter(name=WORKER_NAME).first()
+    if beat is None:
+        report["worker"] = {"ok": False, "last_seen": None, "detail": "后台任务进程未启动"}
+    else:
+        age = (clock.now() - beat.last_seen).total_seconds()
+        report["worker"] = {
+            "ok": age <= settings.QITONG_WORKER_STALE_SECONDS,
+            "last_seen": beat.last_seen.isoformat(),
+            "age_seconds": round(age),
+        }
+    return report["database"]["ok"], report

@@ -1,0 +1,56 @@
+"""Where each role lands and what its navigation shows (one table, used by views and templates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from qitong.accounts.roles import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    key: str  # short keyboard hint shown beside the label (Alt+key)
+
+
+HOME_URL_NAME = {
+    Role.OPERATOR: "dashboards:desk",
+    Role.DESK_LEAD: "dashboards:desk",
+    Role.HANDLER: "dashboards:department",
+    Role.DEPT_LEADER: "dashboards:department",
+    Role.SPECIALIST: "dashboards:specialist",
+    Role.ENTERPRISE: "dashboards:enterprise",
+    Role.SUPERVISOR: "dashboards:supervisor",
+    Role.ADMIN: "dashboards:admin",
+    Role.AUDITOR: "dashboards:auditor",
+}
+
+NAVIGATION: dict[str, list[NavItem]] = {
+    Role.OPERATOR: [NavItem("专席工作台", "dashboards:desk", "1")],
+    Role.DESK_LEAD: [NavItem("专席工作台", "dashboards:desk", "1")],
+    Role.HANDLER: [NavItem("部门待办", "dashboards:department", "1")],
+    Role.DEPT_LEADER: [NavItem("部门待办", "dashboards:department", "1")],
+    Role.SPECIALIST: [NavItem("专员队列", "dashboards:specialist", "1")],
+    Role.ENTERPRISE: [NavItem("我的诉求", "dashboards:enterprise", "1")],
+    Role.SUPERVISOR: [NavItem("监督总览", "dashboards:supervisor", "1")],
+    Role.ADMIN: [
+        NavItem("配置总览", "dashboards:admin", "1"),
+        NavItem("基础数据管理", "admin:index", "2"),
+    ],
+    Role.AUDITOR: [NavItem("台账审计", "dashboards:auditor", "1")],
+}
+
+
+def home_url_for(user: object) -> str:
+    role = getattr(user, "role", None)
+    if role not in HOME_URL_NAME:
+        return reverse("accounts:login")
+    return reverse(HOME_URL_NAME[Role(role)])
+
+
+def navigation_for(user: object) -> list[NavItem]:
+    role = getattr(user, "role", None)
+    return NAVIGATION.get(role, []) if role else []  # type: ignore[call-overload]

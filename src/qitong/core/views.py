@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from qitong.core.health import health_status
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the database answers (worker status reported, not fatal); 503 otherwise."""
+    ok, report = health_status()
+    report["status"] = "ok" if ok and report.get("worker", {}).get("ok") else ("degraded" if ok else "down")
+    return JsonResponse(report, status=200 if ok else 503)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from qitong.core.navigation import home_url_for
+
+    return redirect(home_url_for(request.user))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from qitong.dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("desk/", views.desk, name="desk"),
+    path("department/", views.department, name="department"),
+    path("specialist/", views.specialist, name="specialist"),
+    path("my/", views.enterprise, name="enterprise"),
+    path("overview/", views.supervisor, name="supervisor"),
+    path("config/", views.admin_home, name="admin"),
+    path("audit/", views.auditor, name="auditor"),
+]

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from qitong.accounts.models import User
+from qitong.accounts.roles import Role
+from qitong.core.errors import Forbidden
+from qitong.enterprises.models import Contact, Enterprise
+from qitong.enterprises.selectors import enterprise_get, enterprise_search
+from qitong.enterprises.services import ContactInput, enterprise_create
+from qitong.enterprises.validators import credit_code_warnings
+
+router = Router(tags=["企业"])
+
+# Who may register an enterprise: the desk (inline, while a caller waits) and administrators.
+CREATOR_ROLES = {Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN}
+
+
+class ContactOut(Schema):
+    name: str
+    position: str
+    phone: str
+    phone_kind: str
+    is_primary: bool
+
+
+class EnterpriseOut(Schema):
+    id: int
+    credit_code: str
+    name: str
+    region_code: str
+    region: str
+    industry: str
+    size: str
+    address: str
+    contacts: list[ContactOut]
+    warnings: list[str] = []
+
+    @staticmethod
+    def resolve_region_code(obj: Enterprise) -> str:
+        return obj.region.code
+
+    @staticmethod
+    def resolve_region(obj: Enterprise) -> str:
+        return obj.region.name
+
+    @staticmethod
+    def resolve_contacts(obj: Enterprise) -> list[Contact]:
+        return list(obj.contacts.all())
+
+    @staticmethod
+    def resolve_warnings(obj: Enterprise) -> list[str]:
+        return credit_code_warnings(obj.credit_code)
+
+
+class ContactIn(Schema):
+    name: str
+    phone: str
+    position: str = ""
+
+
+class EnterpriseIn(Schema):
+    credit_code: str
+    name: str
+    region: str  # county region code, e.g. 150102
+    industry: str
+    size: str
+    address: str = ""
+    contacts: list[ContactIn] = []
+
+
+def _with_contacts(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
+    return qs.prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "id")))
+
+
+@router.get("/enterprises", response=list[EnterpriseOut], summary="按信用代码、名称或电话查找企业")
+@paginate(LimitOffsetPagination, page_size=20)
+def list_enterprises(request: HttpRequest, q: str = "") -> QuerySet[Enterprise]:
+    user: User = request.user  # type: ignore[assignment]
+    return _with_contacts(enterprise_search(user=user, q=q).order_by("name", "id"))
+
+
+@router.get("/enterprises/{enterprise_id}", response=EnterpriseOut, summary="企业详情")
+def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+    user: User = request.user  # type: ignore[assignment]
+    return enterprise_get(user=user, pk=enterprise_id)
+
+
+@router.post("/enterprises", response={201: EnterpriseOut}, summary="登记企业")
+def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role not in CREATOR_ROLES:
+        raise Forbidden("只有专席话务员、班长和管理员可以登记企业")
+    enterprise = enterprise_create(
+        credit_code=payload.credit_code, name=payload.name, region_code=payload.region,
+        industry=payload.industry, size=payload.size, address=payload.address,
+        contacts=[ContactInput(c.name, c.phone, c.position) for c in payload.contacts], actor=user,
+    )
+    return 201, enterprise

@@ -1,0 +1,52 @@
+"""Scoped reads of enterprises (STYLE habit 4): out of scope looks exactly like missing."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from qitong.accounts.models import User
+from qitong.core.errors import NotFound
+from qitong.enterprises.models import Enterprise
+from qitong.enterprises.validators import normalize_phone
+
+
+def enterprises_visible_to(user: User) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.select_related("region")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_enterprise:
+        return qs.filter(pk=user.enterprise_id) if user.enterprise_id else qs.none()
+    region = user.scope_region()
+    return qs if region is None else qs.filter(region__code__startswith=region.prefix)
+
+
+def enterprise_get(*, user: User, pk: int) -> Enterprise:
+    try:
+        return enterprises_visible_to(user).get(pk=pk)
+    except Enterprise.DoesNotExist:
+        raise NotFound() from None
+
+
+CREDIT_CODE_PREFIX_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{4,18}$")
+
+
+def enterprise_search(*, user: User, q: str) -> QuerySet[Enterprise]:
+    """Find a caller by credit code (whole or leading part), phone, or part of the name."""
+    q = q.strip()
+    qs = enterprises_visible_to(user)
+    if not q:
+        return qs
+    conditions = Q(name__contains=q)
+    upper = q.upper()
+    if CREDIT_CODE_PREFIX_RE.match(upper):
+        conditions |= Q(credit_code=upper) if len(upper) == 18 else Q(credit_code__startswith=upper)
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 7:
+        try:
+            conditions |= Q(contacts__phone=normalize_phone(q).number)
+        except ValidationError:
+            pass
+    return qs.filter(conditions).distinct()
