@@ -1,5 +1,5 @@
-"""Reads of reference data. Regions and departments are public reference data for any
-signed-in staff user (a desk must be able to dispatch anywhere); enterprises see none."""
+"""Reads of reference data. Regions and active departments are public government information:
+every signed-in user may list them (a desk dispatches anywhere; an enterprise picks its county)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from qitong.directory.models import Department, Region
 
 
 def regions_visible_to(user: User) -> QuerySet[Region]:
-    if user.is_enterprise:
+    if not user.is_authenticated:
         return Region.objects.none()
     return Region.objects.select_related("parent")
 
@@ -20,6 +20,6 @@ def region_subtree(region: Region) -> QuerySet[Region]:
 
 
 def departments_visible_to(user: User) -> QuerySet[Department]:
-    if user.is_enterprise:
+    if not user.is_authenticated:
         return Department.objects.none()
     return Department.objects.filter(active=True).select_related("region")

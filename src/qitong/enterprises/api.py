@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from qitong.accounts.models import User
@@ -90,7 +90,7 @@ def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
 
 
 @router.post("/enterprises", response={201: EnterpriseOut}, summary="登记企业")
-def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int, Enterprise]:
+def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status:
     user: User = request.user  # type: ignore[assignment]
     if user.role not in CREATOR_ROLES:
         raise Forbidden("只有专席话务员、班长和管理员可以登记企业")
@@ -99,4 +99,4 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[int,
         industry=payload.industry, size=payload.size, address=payload.address,
         contacts=[ContactInput(c.name, c.phone, c.position) for c in payload.contacts], actor=user,
     )
-    return 201, enterprise
+    return Status(201, enterprise)

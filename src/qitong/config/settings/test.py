@@ -10,3 +10,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+
+# Serve static files straight from the package in tests (no collectstatic run).
+STATIC_ROOT = PACKAGE_DIR / "static"  # noqa: F405

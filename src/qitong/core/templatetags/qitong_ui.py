@@ -1,0 +1,74 @@
+"""Template helpers shared by every page: navigation links, form fields, masking, labels."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.urls import NoReverseMatch, reverse
+
+from qitong.accounts.roles import Role
+from qitong.core.navigation import NavItem
+
+register = template.Library()
+
+SYSTEM_ROLE_LABEL = "系统"
+
+
+@register.filter
+def mask_phone(value: object) -> str:
+    """Personal data is masked by default (DESIGN "Access and privacy"): 138****0001,
+    0471-***1234. Unmasking is a separate, logged action and never happens in a template."""
+    text = str(value or "")
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return ""
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"{digits[:3]}****{digits[-4:]}"
+    area, _, rest = text.partition("-")
+    if rest:
+        local = re.sub(r"\D", "", rest)
+        return f"{area}-{'*' * max(len(local) - 4, 0)}{local[-4:]}"
+    return f"{'*' * max(len(digits) - 4, 0)}{digits[-4:]}"
+
+
+@register.filter
+def role_label(value: object) -> str:
+    """Label of a stored role code (ledger rows keep the code; 'system' is the sweep/CLI)."""
+    code = str(value or "")
+    if code in Role.values:
+        return str(Role(code).label)
+    return SYSTEM_ROLE_LABEL if code in {"", "system"} else code
+
+
+@register.simple_tag
+def nav_url(item: NavItem) -> str:
+    try:
+        return reverse(item.url_name)
+    except NoReverseMatch:
+        return "#"
+
+
+@register.simple_tag(takes_context=True)
+def is_current(context: template.Context, item: NavItem) -> bool:
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return False
+    if match.view_name == item.url_name:
+        return True
+    # The admin site's pages all belong to its one nav item.
+    return item.url_name.startswith("admin:") and match.namespace == "admin"
+
+
+@register.inclusion_tag("includes/field.html")
+def field(bound: BoundField, **attrs: Any) -> dict[str, Any]:
+    """One labelled form field with its errors in red right beside it (and an error slot
+    with a stable id, so an htmx response can fill it out of band)."""
+    widget_attrs = dict(attrs)
+    if bound.errors:
+        widget_attrs["aria-invalid"] = "true"
+    widget_attrs["aria-describedby"] = f"err-{bound.auto_id}"
+    return {"field": bound, "widget": bound.as_widget(attrs=widget_attrs)}

@@ -1,0 +1,68 @@
+"""The permission matrix for every view and API endpoint that exists so far."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import World, credit_code
+from tests.matrix import ROLES, Case, check_case, matrix, matrix_ids
+
+ALL_SIGNED_IN = {role: 200 for role in ROLES if role != "anonymous"}
+SCOPED = frozenset({"enterprise", "operator", "desk_lead", "handler", "dept_leader", "specialist",
+                    "supervisor"})
+
+
+def _new_enterprise(world: World) -> dict[str, object]:
+    return {"credit_code": credit_code(region="150102"), "name": "矩阵测试有限公司",
+            "region": "150102", "industry": "C", "size": "small",
+            "contacts": [{"name": "张三", "phone": "13912345678"}]}
+
+
+def _home(url: str, *roles: str) -> Case:
+    return Case(id=f"page{url}", method="GET", path=lambda w: url,
+                expect={role: 200 for role in roles})
+
+
+CASES = [
+    Case(id="api-me", method="GET", path=lambda w: "/api/v1/me", expect=ALL_SIGNED_IN, api=True),
+    Case(id="api-regions", method="GET", path=lambda w: "/api/v1/regions", expect=ALL_SIGNED_IN,
+         api=True),
+    Case(id="api-departments", method="GET", path=lambda w: "/api/v1/departments",
+         expect=ALL_SIGNED_IN, api=True),
+    Case(id="api-enterprises-search", method="GET", path=lambda w: "/api/v1/enterprises?q=测试",
+         expect=ALL_SIGNED_IN, api=True),
+    Case(id="api-enterprise-detail", method="GET",
+         path=lambda w: f"/api/v1/enterprises/{w.ent.pk}", expect=ALL_SIGNED_IN, api=True,
+         out_of_scope=lambda w: f"/api/v1/enterprises/{w.baotou_ent.pk}", scoped_roles=SCOPED),
+    Case(id="api-enterprise-create", method="POST", path=lambda w: "/api/v1/enterprises",
+         body=_new_enterprise, expect={"operator": 201, "desk_lead": 201, "admin": 201},
+         default=403, api=True),
+    _home("/desk/", "operator", "desk_lead"),
+    _home("/department/", "handler", "dept_leader"),
+    _home("/specialist/", "specialist"),
+    _home("/my/", "enterprise"),
+    _home("/overview/", "supervisor"),
+    _home("/config/", "admin"),
+    _home("/audit/", "auditor"),
+]
+
+PARAMS = matrix(CASES)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("case", "role"), PARAMS, ids=matrix_ids(PARAMS))
+def test_permission_matrix(world: World, case: Case, role: str) -> None:
+    check_case(world, case, role)
+
+
+@pytest.mark.django_db
+def test_enterprise_search_is_scoped(world: World) -> None:
+    """A Hohhot operator never sees a Baotou enterprise in search results, however it is asked."""
+    from tests.matrix import client_for
+
+    client = client_for(world, "operator")
+    for q in [world.baotou_ent.credit_code, "包头测试", "13800000002"]:
+        items = client.get("/api/v1/enterprises", {"q": q}).json()["items"]
+        assert items == [], q
+    admin = client_for(world, "admin")
+    assert admin.get("/api/v1/enterprises", {"q": "13800000002"}).json()["count"] == 1
