@@ -3,6 +3,8 @@ login throttling records."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -31,7 +33,7 @@ class User(AbstractUser):
     enterprise = models.ForeignKey(Enterprise, verbose_name="所属企业", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="users")
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "用户"
@@ -58,9 +60,9 @@ class User(AbstractUser):
         """The region subtree this account works in; None means all regions (global roles)."""
         if self.role in GLOBAL_ROLES:
             return None
-        if self.role in DESK_ROLES and self.desk_id:
+        if self.role in DESK_ROLES and self.desk is not None:
             return self.desk.region
-        if self.role in DEPARTMENT_ROLES and self.department_id:
+        if self.role in DEPARTMENT_ROLES and self.department is not None:
             return self.department.region
         if self.role == Role.SPECIALIST:
             profile = getattr(self, "specialist_profile", None)
@@ -114,6 +116,9 @@ class SmsCode(models.Model):
         verbose_name = "短信验证码"
         verbose_name_plural = verbose_name
 
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class LoginFailure(models.Model):
     """A failed login, kept to throttle guessing (per username and per client address)."""
@@ -125,3 +130,6 @@ class LoginFailure(models.Model):
     class Meta:
         verbose_name = "登录失败记录"
         verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.created_at:%Y-%m-%d %H:%M}"

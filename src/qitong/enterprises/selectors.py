@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from django.core.exceptions import ValidationError
@@ -45,8 +46,6 @@ def enterprise_search(*, user: User, q: str) -> QuerySet[Enterprise]:
         conditions |= Q(credit_code=upper) if len(upper) == 18 else Q(credit_code__startswith=upper)
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 7:
-        try:
+        with contextlib.suppress(ValidationError):
             conditions |= Q(contacts__phone=normalize_phone(q).number)
-        except ValidationError:
-            pass
     return qs.filter(conditions).distinct()

@@ -63,6 +63,7 @@ def enterprise_create(
     """Register an enterprise (staff may do it inline while a caller is on the line)."""
     credit_code = credit_code.strip().upper()
     region, normalized = _check(credit_code, name, region_code, industry, size, contacts)
+    assert region is not None  # _check raised otherwise
     existing = Enterprise.objects.filter(credit_code=credit_code).first()
     if existing:
         raise Conflict(f"该统一社会信用代码已登记：{existing.name}",

@@ -9,7 +9,7 @@ if DEBUG:
     raise ImproperlyConfigured("生产环境不得开启 DEBUG (unset DEBUG)")
 if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("生产环境必须设置至少 40 个字符的 SECRET_KEY")
-if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env_bool("QITONG_ALLOW_SQLITE"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and not env_bool("QITONG_ALLOW_SQLITE"):
     raise ImproperlyConfigured(
         "生产环境应使用 PostgreSQL (DATABASE_URL)；确需 SQLite 请设置 QITONG_ALLOW_SQLITE=1"
     )
