@@ -15,3 +15,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class HolidayOverride(models.Model):
+    """An administrator's statement about one date, taking precedence over chinese-calendar:
+    holidays of years the package does not cover yet, local holidays (e.g. 那达慕), 调休."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日", help_text="勾选表示该日上班（如调休补班日）")
+    name = models.CharField("说明", max_length=50, blank=True, help_text="如：春节、国庆节调休")
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = verbose_name
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        kind = "上班" if self.is_workday else "休息"
+        return f"{self.date:%Y-%m-%d} {kind} {self.name}".strip()

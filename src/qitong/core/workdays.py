@@ -1,0 +1,136 @@
+"""Working-day and working-hour arithmetic for deadlines (STYLE habit 6: pure functions of
+start, limit and calendar; the calendar is loaded once and passed in).
+
+Rules (DESIGN "Clocks"): a limit is counted in calendar hours, working hours, or working days
+"自次日起算" — counted from the day after the start, the deadline being the end of the Nth
+working day. Working days come from the administrator's HolidayOverride table first, then
+chinese-calendar (statutory holidays and 调休 make-up days), then plain Monday–Friday for years
+neither covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from django.db import models
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+END_OF_DAY = dt.time(23, 59, 59)
+MAX_SCAN_DAYS = 366 * 2  # a limit that needs more than two years of scanning is a data error
+
+
+class LimitUnit(models.TextChoices):
+    CALENDAR_HOURS = "calendar_hours", "自然小时"
+    WORKING_HOURS = "working_hours", "工作小时"
+    WORKING_DAYS = "working_days", "工作日（自次日起算）"
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:  # a year the package has no data for
+            return day.weekday() < 5
+
+    def covered_by_package(self, year: int) -> bool:
+        try:
+            chinese_calendar.is_workday(dt.date(year, 6, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+
+def load_calendar() -> WorkCalendar:
+    """The calendar with the administrator's overrides (a few dozen rows a year)."""
+    from qitong.core.models import HolidayOverride
+
+    return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_workday")))
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Daily working periods in local time, e.g. 09:00–12:00 and 13:30–17:30."""
+
+    periods: tuple[tuple[dt.time, dt.time], ...] = (
+        (dt.time(9, 0), dt.time(12, 0)),
+        (dt.time(13, 30), dt.time(17, 30)),
+    )
+
+    def __post_init__(self) -> None:
+        previous = dt.time(0, 0)
+        for start, end in self.periods:
+            if not (previous <= start < end):
+                raise ValueError("工作时段应按时间先后排列且互不重叠")
+            previous = end
+
+
+DEFAULT_HOURS = WorkingHours()
+
+
+def add_working_days(start: dt.datetime, days: int, calendar: WorkCalendar) -> dt.datetime:
+    """End of the `days`-th working day counted from the day after `start` (local time)."""
+    if days < 1:
+        raise ValueError("工作日时限至少为 1 天")
+    day = start.astimezone(LOCAL_TZ).date()
+    counted = 0
+    for _ in range(MAX_SCAN_DAYS):
+        day += dt.timedelta(days=1)
+        if calendar.is_workday(day):
+            counted += 1
+            if counted == days:
+                return dt.datetime.combine(day, END_OF_DAY, LOCAL_TZ)
+    raise ValueError("找不到足够的工作日，请检查节假日设置")
+
+
+def add_working_hours(
+    start: dt.datetime, hours: float, calendar: WorkCalendar, working: WorkingHours = DEFAULT_HOURS
+) -> dt.datetime:
+    """The moment `hours` of working time after `start` have passed."""
+    if hours <= 0:
+        raise ValueError("工作小时时限必须大于 0")
+    remaining = dt.timedelta(hours=hours)
+    local = start.astimezone(LOCAL_TZ)
+    day = local.date()
+    for _ in range(MAX_SCAN_DAYS):
+        if calendar.is_workday(day):
+            for period_start, period_end in working.periods:
+                begin = dt.datetime.combine(day, period_start, LOCAL_TZ)
+                end = dt.datetime.combine(day, period_end, LOCAL_TZ)
+                begin = max(begin, local)
+                if begin >= end:
+                    continue
+                if end - begin >= remaining:
+                    return begin + remaining
+                remaining -= end - begin
+        day += dt.timedelta(days=1)
+    raise ValueError("找不到足够的工作时间，请检查节假日设置")
+
+
+def deadline(
+    start: dt.datetime,
+    amount: float,
+    unit: str,
+    calendar: WorkCalendar,
+    working: WorkingHours = DEFAULT_HOURS,
+) -> dt.datetime:
+    """Due time for a limit of `amount` `unit`s starting at `start` (aware datetimes only)."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if unit == LimitUnit.CALENDAR_HOURS:
+        return start + dt.timedelta(hours=amount)
+    if unit == LimitUnit.WORKING_HOURS:
+        return add_working_hours(start, amount, calendar, working)
+    if unit == LimitUnit.WORKING_DAYS:
+        if amount != int(amount):
+            raise ValueError("工作日时限应为整数")
+        return add_working_days(start, int(amount), calendar)
+    raise ValueError(f"unknown limit unit: {unit}")
