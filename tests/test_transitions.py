@@ -1,0 +1,160 @@
+"""The transition table, exhaustively: every state x action x role, written out from DESIGN.md
+independently of tickets/transitions.py, with and without the relations and guards."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+
+from qitong.accounts.actor import SYSTEM, Actor
+from qitong.core.errors import Conflict, Forbidden
+from qitong.tickets.states import TicketState as S
+from qitong.tickets.transitions import TRANSITIONS, allowed_actions, check_transition
+
+
+@dataclass
+class FakeTicket:
+    state: str
+    region_code: str = "150102"
+    enterprise_id: int | None = 7
+    lead_department_id: int | None = 3
+    specialist_id: int | None = 5
+    pending_request: str = ""
+    callback_dissatisfied: bool = False
+
+
+# Actors related to the ticket: desk/supervisor of its region, handler of its lead department,
+# its own enterprise, its assigned specialist.
+RELATED = {
+    "operator": Actor(role="operator", user_id=1, desk_id=1, region_prefix="1501"),
+    "desk_lead": Actor(role="desk_lead", user_id=2, desk_id=1, region_prefix="15"),
+    "handler": Actor(role="handler", user_id=3, department_id=3, region_prefix="15"),
+    "dept_leader": Actor(role="dept_leader", user_id=4, department_id=3, region_prefix="15"),
+    "specialist": Actor(role="specialist", user_id=5, specialist_id=5, region_prefix="1501"),
+    "enterprise": Actor(role="enterprise", user_id=6, enterprise_id=7),
+    "supervisor": Actor(role="supervisor", user_id=8, region_prefix="1501"),
+    "admin": Actor(role="admin", user_id=9),
+    "auditor": Actor(role="auditor", user_id=10),
+    "system": SYSTEM,
+}
+# The same roles without the relation: another region, department, enterprise, specialist.
+UNRELATED = {
+    "operator": Actor(role="operator", user_id=1, desk_id=2, region_prefix="1502"),
+    "desk_lead": Actor(role="desk_lead", user_id=2, desk_id=2, region_prefix="1502"),
+    "handler": Actor(role="handler", user_id=3, department_id=99, region_prefix="15"),
+    "dept_leader": Actor(role="dept_leader", user_id=4, department_id=99, region_prefix="15"),
+    "specialist": Actor(role="specialist", user_id=5, specialist_id=55, region_prefix="1501"),
+    "enterprise": Actor(role="enterprise", user_id=6, enterprise_id=77),
+    "supervisor": Actor(role="supervisor", user_id=8, region_prefix="1502"),
+}
+
+OVERSIGHT = {"remind", "escalate"}
+DESK_WITHDRAW = {"withdraw"}
+
+# Expected actions per (state, role) for a related actor, no pending request, no dissatisfaction.
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    (S.SUBMITTED, "operator"): {"register", "reject", "merge", "withdraw"},
+    (S.SUBMITTED, "desk_lead"): {"register", "reject", "merge", "withdraw"},
+    (S.SUBMITTED, "enterprise"): {"withdraw"},
+    (S.REGISTERED, "operator"): {"answer", "refer", "dispatch", "merge", "withdraw"},
+    (S.REGISTERED, "desk_lead"): {"answer", "refer", "dispatch", "merge", "withdraw"},
+    (S.REGISTERED, "enterprise"): {"withdraw"},
+    (S.WITH_SPECIALIST, "specialist"): {"specialist_reply"},
+    (S.WITH_SPECIALIST, "operator"): {"withdraw"},
+    (S.WITH_SPECIALIST, "desk_lead"): {"withdraw"} | OVERSIGHT,
+    (S.WITH_SPECIALIST, "supervisor"): OVERSIGHT,
+    (S.WITH_SPECIALIST, "system"): OVERSIGHT,
+    (S.WITH_SPECIALIST, "enterprise"): {"withdraw"},
+    (S.DISPATCHED, "handler"): {"sign", "request_return"},
+    (S.DISPATCHED, "dept_leader"): {"sign", "request_return"},
+    (S.DISPATCHED, "operator"): {"withdraw"},
+    (S.DISPATCHED, "desk_lead"): {"withdraw", "reassign"} | OVERSIGHT,
+    (S.DISPATCHED, "supervisor"): OVERSIGHT,
+    (S.DISPATCHED, "system"): OVERSIGHT,
+    (S.DISPATCHED, "enterprise"): {"withdraw"},
+    (S.IN_PROGRESS, "handler"): {"request_return", "request_extension", "suspend", "reply"},
+    (S.IN_PROGRESS, "dept_leader"): {"request_return", "request_extension", "suspend", "reply"},
+    (S.IN_PROGRESS, "operator"): {"withdraw"},
+    (S.IN_PROGRESS, "desk_lead"): {"withdraw", "reassign"} | OVERSIGHT,
+    (S.IN_PROGRESS, "supervisor"): OVERSIGHT,
+    (S.IN_PROGRESS, "system"): OVERSIGHT,
+    (S.IN_PROGRESS, "enterprise"): {"withdraw"},
+    (S.SUSPENDED, "handler"): {"request_extension", "resume"},
+    (S.SUSPENDED, "dept_leader"): {"request_extension", "resume"},
+    (S.SUSPENDED, "operator"): {"withdraw"},
+    (S.SUSPENDED, "desk_lead"): {"withdraw"} | OVERSIGHT,
+    (S.SUSPENDED, "supervisor"): OVERSIGHT,
+    (S.SUSPENDED, "system"): OVERSIGHT,
+    (S.SUSPENDED, "enterprise"): {"withdraw"},
+    (S.REPLIED, "desk_lead"): {"accept_reply", "send_back", "withdraw"} | OVERSIGHT,
+    (S.REPLIED, "operator"): {"withdraw"},
+    (S.REPLIED, "supervisor"): OVERSIGHT,
+    (S.REPLIED, "system"): OVERSIGHT,
+    (S.REPLIED, "enterprise"): {"withdraw"},
+    (S.AWAITING_CALLBACK, "operator"): {"callback"},
+    (S.AWAITING_CALLBACK, "desk_lead"): {"callback"},
+}
+
+
+@pytest.mark.parametrize(("state", "role"), list(itertools.product(list(S), list(RELATED))))
+def test_allowed_actions_for_related_actor(state: str, role: str) -> None:
+    got = set(allowed_actions(FakeTicket(state), RELATED[role]))
+    assert got == EXPECTED.get((state, role), set())
+
+
+@pytest.mark.parametrize(("state", "role"), list(itertools.product(list(S), list(UNRELATED))))
+def test_unrelated_actor_may_do_nothing(state: str, role: str) -> None:
+    assert allowed_actions(FakeTicket(state), UNRELATED[role]) == []
+
+
+@pytest.mark.parametrize("kind", ["return", "extension"])
+def test_pending_request_blocks_department_and_enables_the_decision(kind: str) -> None:
+    ticket = FakeTicket(S.IN_PROGRESS, pending_request=kind)
+    assert allowed_actions(ticket, RELATED["handler"]) == []
+    decisions = {f"approve_{kind}", f"refuse_{kind}"}
+    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == (
+        {"withdraw"} | OVERSIGHT | decisions
+    )
+    assert set(
+        allowed_actions(FakeTicket(S.SUSPENDED, pending_request=kind), RELATED["handler"])
+    ) == {"resume"}
+
+
+def test_dissatisfied_callback_allows_redo_and_close_with_reason() -> None:
+    ticket = FakeTicket(S.AWAITING_CALLBACK, callback_dissatisfied=True)
+    assert set(allowed_actions(ticket, RELATED["operator"])) == {"callback", "redo"}
+    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == {"callback", "redo", "close"}
+
+
+def test_every_action_is_reachable_somewhere() -> None:
+    reachable: set[str] = set()
+    for state, actor in itertools.product(list(S), RELATED.values()):
+        for pending_request, dissatisfied in itertools.product(
+            ["", "return", "extension"], [False, True]
+        ):
+            ticket = FakeTicket(
+                state, pending_request=pending_request, callback_dissatisfied=dissatisfied
+            )
+            reachable |= set(allowed_actions(ticket, actor))
+    assert reachable == set(TRANSITIONS)
+
+
+def test_check_transition_errors() -> None:
+    with pytest.raises(Forbidden):
+        check_transition(FakeTicket(S.REGISTERED), RELATED["enterprise"], "dispatch")
+    with pytest.raises(Conflict) as wrong_state:
+        check_transition(FakeTicket(S.CLOSED), RELATED["operator"], "dispatch")
+    assert wrong_state.value.code == "invalid_transition"
+    assert "已办结" in wrong_state.value.message
+    with pytest.raises(Conflict) as guarded:
+        check_transition(
+            FakeTicket(S.IN_PROGRESS, pending_request="return"), RELATED["handler"], "reply"
+        )
+    assert guarded.value.code == "guard_failed"
+    with pytest.raises(Conflict):
+        check_transition(FakeTicket(S.REGISTERED), RELATED["operator"], "fly")
+    assert check_transition(FakeTicket(S.REGISTERED), RELATED["operator"], "dispatch").target == (
+        S.DISPATCHED
+    )
