@@ -8,7 +8,7 @@ exactly `allowed_actions(ticket, actor)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,13 +21,22 @@ S = TicketState
 
 
 class TicketFacts(Protocol):
-    state: str
-    region_code: str
-    enterprise_id: int | None
-    lead_department_id: int | None
-    specialist_id: int | None
-    pending_request: str  # "" or a RequestKind
-    callback_dissatisfied: bool
+    """What guards read of a ticket (a Ticket model instance satisfies it)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def region_code(self) -> str: ...
+    @property
+    def enterprise_id(self) -> int | None: ...
+    @property
+    def lead_department_id(self) -> int | None: ...
+    @property
+    def specialist_id(self) -> int | None: ...
+    @property
+    def pending_request(self) -> str: ...  # "" or a RequestKind
+    @property
+    def callback_dissatisfied(self) -> bool: ...
 
 
 Relation = Callable[[TicketFacts, Actor], bool]
@@ -76,7 +85,7 @@ class Transition:
     label: str
     sources: frozenset[str]
     target: str | None  # None: the state does not change
-    roles: dict[str, Relation]
+    roles: Mapping[str, Relation]
     guard: Guard | None = None
 
     def relation_ok(self, ticket: TicketFacts, actor: Actor) -> bool:
@@ -84,10 +93,14 @@ class Transition:
         return relation is not None and relation(ticket, actor)
 
 
-DESK = {Role.OPERATOR: in_jurisdiction, Role.DESK_LEAD: in_jurisdiction}
-LEAD_ONLY = {Role.DESK_LEAD: in_jurisdiction}
-DEPT = {Role.HANDLER: lead_department, Role.DEPT_LEADER: lead_department}
-OVERSIGHT = {Role.DESK_LEAD: in_jurisdiction, Role.SUPERVISOR: in_jurisdiction, SYSTEM_ROLE: anyone}
+DESK: dict[str, Relation] = {Role.OPERATOR: in_jurisdiction, Role.DESK_LEAD: in_jurisdiction}
+LEAD_ONLY: dict[str, Relation] = {Role.DESK_LEAD: in_jurisdiction}
+DEPT: dict[str, Relation] = {Role.HANDLER: lead_department, Role.DEPT_LEADER: lead_department}
+OVERSIGHT: dict[str, Relation] = {
+    Role.DESK_LEAD: in_jurisdiction,
+    Role.SUPERVISOR: in_jurisdiction,
+    SYSTEM_ROLE: anyone,
+}
 HELD_BY_DEPARTMENT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED})
 BEFORE_DISPATCH = frozenset({S.SUBMITTED, S.REGISTERED})
 WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})

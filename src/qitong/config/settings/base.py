@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "qitong.directory",
     "qitong.enterprises",
     "qitong.accounts",
+    "qitong.notifications",
+    "qitong.tickets",
     "qitong.dashboards",
 ]
 
@@ -142,6 +144,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the shared stylesheet, app.js, vendored htmx
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,316 @@
+"""The appeal work order (工单) and what hangs off it.
+
+State and deadlines are stored on the ticket so lists filter on them; history lives in the
+ledger, not here. `version` increases with every accepted action: the API and the pages send
+the version they saw, and a stale one is a 409 instead of a lost update.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from qitong.core.workdays import LimitUnit
+from qitong.directory.models import Department, Desk, Specialist
+from qitong.enterprises.models import Enterprise
+from qitong.tickets.states import (
+    Channel,
+    Milestone,
+    ProblemCategory,
+    ReplyResult,
+    RequestKind,
+    Satisfaction,
+    TicketState,
+    TicketType,
+    Urgency,
+)
+
+
+class Category(models.Model):
+    """The appeal category tree (业务分类), e.g. 市场监管 › 企业登记; codes are stable for the API."""
+
+    code = models.CharField("编码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=60)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "诉求分类"
+        verbose_name_plural = verbose_name
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """How long one milestone may take for one ticket type and urgency."""
+
+    ticket_type = models.CharField("诉求类型", max_length=20, choices=TicketType.choices)
+    urgency = models.CharField("紧急程度", max_length=10, choices=Urgency.choices)
+    milestone = models.CharField("环节", max_length=10, choices=Milestone.choices)
+    amount = models.DecimalField("时限", max_digits=6, decimal_places=2)
+    unit = models.CharField("单位", max_length=20, choices=LimitUnit.choices)
+    warn_ratio = models.DecimalField(
+        "预警比例",
+        max_digits=3,
+        decimal_places=2,
+        default=0.8,
+        help_text="用去该比例的时限后进入黄色预警",
+    )
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = verbose_name
+        ordering = ["ticket_type", "urgency", "milestone"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_type", "urgency", "milestone"], name="sla_policy_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{TicketType(self.ticket_type).label}/{Urgency(self.urgency).label}/"
+            f"{Milestone(self.milestone).label}: {self.amount} {LimitUnit(self.unit).label}"
+        )
+
+
+class Ticket(models.Model):
+    number = models.CharField("工单编号", max_length=20, unique=True)
+    type = models.CharField("诉求类型", max_length=20, choices=TicketType.choices)
+    category = models.ForeignKey(
+        Category, verbose_name="诉求分类", on_delete=models.PROTECT, related_name="tickets"
+    )
+    problem_category = models.CharField(
+        "问题类别", max_length=30, blank=True, choices=ProblemCategory.choices
+    )
+    urgency = models.CharField(
+        "紧急程度", max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("诉求内容")
+    confidential = models.BooleanField(
+        "保密", default=False, help_text="对被反映单位隐藏企业身份，由专席转达"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="tickets"
+    )
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20)
+    # The enterprise's county, denormalised as a code so scoping is one indexed prefix filter.
+    region_code = models.CharField("区划代码", max_length=6, db_index=True)
+    desk = models.ForeignKey(
+        Desk,
+        verbose_name="受理专席",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    state = models.CharField("状态", max_length=20, choices=TicketState.choices)
+    version = models.PositiveIntegerField("版本", default=1)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_tickets",
+    )
+    specialist = models.ForeignKey(
+        Specialist,
+        verbose_name="政策专员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="并入工单",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_tickets",
+    )
+    pending_request = models.CharField(
+        "待审批申请", max_length=10, blank=True, choices=RequestKind.choices
+    )
+    reply_result = models.CharField(
+        "办理结果", max_length=20, blank=True, choices=ReplyResult.choices
+    )
+    reply_text = models.TextField("答复内容", blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        "满意度", null=True, blank=True, choices=Satisfaction.choices
+    )
+    resolved = models.BooleanField("是否解决", null=True, blank=True)
+    callback_dissatisfied = models.BooleanField("回访不满意待处理", default=False)
+    redo_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    extension_days = models.PositiveSmallIntegerField("已延期工作日", default=0)
+    first_contact_resolution = models.BooleanField("首呼解决", default=False)
+    enterprise_rating = models.PositiveSmallIntegerField(
+        "企业评价", null=True, blank=True, choices=Satisfaction.choices
+    )
+    # Deadlines per milestone (DESIGN "Clocks"); null = not applicable yet.
+    due_register_at = models.DateTimeField("受理时限", null=True, blank=True)
+    due_dispatch_at = models.DateTimeField("派单时限", null=True, blank=True)
+    due_sign_at = models.DateTimeField("签收时限", null=True, blank=True)
+    due_reply_at = models.DateTimeField("答复时限", null=True, blank=True, db_index=True)
+    due_callback_at = models.DateTimeField("回访时限", null=True, blank=True)
+    # The milestone the clock is running for now, its deadline and when it turns yellow:
+    # what inbox tabs, warning badges and the sweep filter on.
+    milestone = models.CharField("当前环节", max_length=10, blank=True, choices=Milestone.choices)
+    due_at = models.DateTimeField("当前环节时限", null=True, blank=True)
+    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
+    suspended_at = models.DateTimeField("挂起时间", null=True, blank=True)
+    reminded = models.JSONField("已催办环节", default=list, blank=True)
+    escalated = models.JSONField("已督办环节", default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="created_tickets",
+    )
+    idempotency_key = models.CharField("幂等键", max_length=100, blank=True)
+    created_at = models.DateTimeField("创建时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "工单"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                name="ticket_idempotency",
+                condition=~models.Q(idempotency_key=""),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["lead_department", "state", "due_reply_at"], name="ticket_department_inbox"
+            ),
+            models.Index(fields=["enterprise", "-created_at"], name="ticket_enterprise_list"),
+            models.Index(fields=["state", "region_code"], name="ticket_state_region"),
+            models.Index(
+                fields=["due_at"], name="ticket_due", condition=models.Q(due_at__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Assignment(models.Model):
+    """A department's part in a dispatched ticket: the lead (主办) or an assisting one (协办)."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "主办"
+        ASSISTING = "assisting", "协办"
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="assignments"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name="单位", on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField("角色", max_length=10, choices=Role.choices)
+    active = models.BooleanField("有效", default=True, help_text="退单或改派后失效")
+    dispatched_at = models.DateTimeField("派单时间")
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    reply_text = models.TextField("协办意见", blank=True)
+
+    class Meta:
+        verbose_name = "承办分工"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["department", "active"], name="assignment_department")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.department} {self.get_role_display()}"
+
+
+class PendingDecision(models.Model):
+    """A return or extension request awaiting the desk lead, and how it was decided."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="requests"
+    )
+    kind = models.CharField("类型", max_length=10, choices=RequestKind.choices)
+    reason = models.TextField("理由")
+    legal_basis = models.TextField("依据", blank=True)
+    days = models.PositiveSmallIntegerField("延期工作日", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间")
+    approved = models.BooleanField("是否同意", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = "退单/延期申请"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.get_kind_display()}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket. Stored under a generated name; the original name is only displayed."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField("文件", upload_to="tickets/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    internal = models.BooleanField("仅内部可见", default=False)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class TicketCounter(models.Model):
+    """Per-day sequence for human-readable ticket numbers (QT + yyyymmdd + 6 digits)."""
+
+    day = models.DateField("日期", primary_key=True)
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "工单编号计数"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

@@ -1,0 +1,629 @@
+"""Every lifecycle action after intake, through one function, `ticket_act`.
+
+One transaction per action, in STYLE habit 1's order: lock the ticket row, check the
+transition (tickets.transitions) and the caller's version, validate the action's fields,
+change the ticket with save(update_fields=...), append one ledger event; notifications are
+rows written in the same transaction whose SMS delivery runs after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from qitong.accounts.actor import SYSTEM, Actor, actor_of
+from qitong.accounts.models import User
+from qitong.accounts.roles import DEPARTMENT_ROLES, Role
+from qitong.core import clock
+from qitong.core.errors import Conflict, NotFound, ValidationFailed
+from qitong.core.workdays import WorkCalendar, add_working_days, load_calendar
+from qitong.directory.models import Department, Specialist
+from qitong.ledger.services import ledger_record
+from qitong.notifications.services import notify
+from qitong.tickets.deadlines import Limit, compute_due, load_policies
+from qitong.tickets.models import Assignment, PendingDecision, Ticket
+from qitong.tickets.selectors import tickets_visible_to
+from qitong.tickets.states import (
+    FINAL_STATES,
+    Milestone,
+    ReplyResult,
+    RequestKind,
+    Satisfaction,
+    TicketState,
+)
+from qitong.tickets.transitions import Transition, check_transition
+
+SUBJECT = "tickets.ticket"
+MAX_TEXT = 5000
+MAX_EXTENSION_DAYS = 30
+SATISFIED_FROM = Satisfaction.FAIRLY_SATISFIED  # 3 基本满意 and above closes the ticket
+
+
+@dataclass
+class Ctx:
+    ticket: Ticket
+    user: User | None
+    actor: Actor
+    transition: Transition
+    data: dict[str, Any]
+    now: dt.datetime
+    changed: set[str] = field(default_factory=set)
+    payload: dict[str, Any] = field(default_factory=dict)
+    to_state: str | None = None
+    _calendar: WorkCalendar | None = None
+    _policies: dict[tuple[str, str, str], Limit] | None = None
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self.ticket, name, value)
+            self.changed.add(name)
+
+    def text(self, name: str, label: str, *, required: bool = True) -> str:
+        value = str(self.data.get(name) or "").strip()
+        if required and not value:
+            raise ValidationFailed(fields={name: f"请填写{label}"})
+        if len(value) > MAX_TEXT:
+            raise ValidationFailed(fields={name: f"{label}最多 {MAX_TEXT} 字"})
+        if value:
+            self.payload[name] = value
+        return value
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = load_calendar()
+        return self._calendar
+
+    @property
+    def policies(self) -> dict[tuple[str, str, str], Limit]:
+        if self._policies is None:
+            self._policies = load_policies()
+        return self._policies
+
+    def start_milestone(self, milestone: str, *, due_field: str | None = None) -> None:
+        due = compute_due(
+            start=self.now,
+            ticket_type=self.ticket.type,
+            urgency=self.ticket.urgency,
+            milestone=milestone,
+            policies=self.policies,
+            calendar=self.calendar,
+        )
+        self.set(milestone=milestone, due_at=due.due_at, warn_at=due.warn_at)
+        if due_field:
+            self.set(**{due_field: due.due_at})
+        self.payload.setdefault("due", {})[milestone] = due.due_at.isoformat()
+
+    def resume_milestone(self, milestone: str, due: dt.datetime | None) -> None:
+        """Run the clock towards an already computed due time (reply after signing or an
+        approved extension); the warning window is the policy's ratio of what remains."""
+        if due is None:
+            return self.start_milestone(milestone)
+        ratio = self.policies[(self.ticket.type, self.ticket.urgency, milestone)].warn_ratio
+        self.set(
+            milestone=milestone,
+            due_at=due,
+            warn_at=self.now + (due - self.now) * float(ratio) if due > self.now else due,
+        )
+
+    def stop_clock(self) -> None:
+        self.set(milestone="", due_at=None, warn_at=None)
+
+
+Handler = Callable[[Ctx], None]
+
+
+def ticket_act(
+    *,
+    ticket_id: int,
+    action: str,
+    user: User | None,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Take `action` on a ticket as `user` (None = the system sweep).
+
+    NotFound if the ticket is outside the user's scope; Forbidden if the role may never take
+    the action; Conflict if the state, a pending request or the version forbids it now;
+    ValidationFailed naming each bad field. Nothing is written unless everything passes.
+    """
+    actor = actor_of(user) if user is not None else SYSTEM
+    with transaction.atomic():
+        ticket = tickets_visible_to(actor).select_for_update().filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound()
+        if expected_version is not None and ticket.version != expected_version:
+            raise Conflict("该工单刚被他人处理过，请刷新后查看最新状态", code="stale_version")
+        transition = check_transition(ticket, actor, action)
+        ctx = Ctx(
+            ticket=ticket,
+            user=user,
+            actor=actor,
+            transition=transition,
+            data=dict(data or {}),
+            now=clock.now(),
+            to_state=transition.target,
+        )
+        from_state = ticket.state
+        HANDLERS[action](ctx)
+        if ctx.to_state and ctx.to_state != from_state:
+            ctx.set(state=ctx.to_state)
+            if ctx.to_state in FINAL_STATES:
+                ctx.set(closed_at=ctx.now, milestone="", due_at=None, warn_at=None)
+        ctx.set(version=ticket.version + 1, updated_at=ctx.now)
+        ticket.save(update_fields=sorted(ctx.changed))
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=ticket.pk,
+            action=action,
+            actor=user,
+            from_state=from_state,
+            to_state=ticket.state,
+            payload=ctx.payload,
+            at=ctx.now,
+        )
+    return ticket
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _department_staff(department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(
+        User.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES, is_active=True)
+    )
+
+
+def _desk_leads(ticket: Ticket) -> list[User]:
+    if ticket.desk_id is None:
+        return []
+    return list(User.objects.filter(desk_id=ticket.desk_id, role=Role.DESK_LEAD, is_active=True))
+
+
+def _tell_enterprise(ctx: Ctx, kind: str, text: str) -> None:
+    ticket = ctx.ticket
+    notify(
+        kind=kind,
+        subject=(SUBJECT, ticket.pk),
+        phone=ticket.contact_phone,
+        users=ticket.enterprise.users.filter(is_active=True),
+        text=f"工单 {ticket.number}：{text}",
+    )
+
+
+def _tell(users: list[User], ctx: Ctx, kind: str, text: str) -> None:
+    if users:
+        notify(
+            kind=kind,
+            subject=(SUBJECT, ctx.ticket.pk),
+            users=users,
+            text=f"工单 {ctx.ticket.number}：{text}",
+        )
+
+
+def _department(ctx: Ctx, name: str, *, required: bool = True) -> Department | None:
+    raw = ctx.data.get(name)
+    if raw in (None, ""):
+        if required:
+            raise ValidationFailed(fields={name: "请选择承办单位"})
+        return None
+    try:
+        department = Department.objects.get(pk=int(raw), active=True)
+    except (TypeError, ValueError, Department.DoesNotExist):
+        raise ValidationFailed(fields={name: f"未知或已停用的承办单位：{raw}"}) from None
+    return department
+
+
+def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
+    Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                ticket=ctx.ticket, department=lead, role=Assignment.Role.LEAD, dispatched_at=ctx.now
+            )
+        ]
+        + [
+            Assignment(
+                ticket=ctx.ticket,
+                department=d,
+                role=Assignment.Role.ASSISTING,
+                dispatched_at=ctx.now,
+            )
+            for d in assisting
+        ]
+    )
+    ctx.set(lead_department=lead)
+    ctx.payload.update(
+        department=lead.pk, department_name=lead.name, assisting=[d.pk for d in assisting]
+    )
+    ctx.start_milestone(Milestone.SIGN, due_field="due_sign_at")
+    reply = compute_due(
+        start=ctx.now,
+        ticket_type=ctx.ticket.type,
+        urgency=ctx.ticket.urgency,
+        milestone=Milestone.REPLY,
+        policies=ctx.policies,
+        calendar=ctx.calendar,
+    )
+    ctx.set(due_reply_at=reply.due_at)
+    ctx.payload["due"]["reply"] = reply.due_at.isoformat()
+    for department in [lead, *assisting]:
+        _tell(
+            _department_staff(department.pk),
+            ctx,
+            "ticket_dispatched",
+            "有新派发的工单，请及时签收办理",
+        )
+
+
+# --- intake and first contact -----------------------------------------------------------------
+
+
+def _register(ctx: Ctx) -> None:
+    if ctx.user is not None and ctx.user.desk_id and not ctx.ticket.desk_id:
+        ctx.set(desk_id=ctx.user.desk_id)
+    ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
+    _tell_enterprise(ctx, "ticket_registered", "您的诉求已受理，我们将尽快办理。")
+
+
+def _reject(ctx: Ctx) -> None:
+    reason = ctx.text("reason", "不予受理的理由")
+    _tell_enterprise(ctx, "ticket_rejected", f"您的诉求未予受理，理由：{reason}")
+
+
+def _answer(ctx: Ctx) -> None:
+    answer = ctx.text("answer", "答复内容")
+    ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED, first_contact_resolution=True)
+    ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
+    _tell_enterprise(ctx, "ticket_answered", "您的诉求已答复，请登录查看。")
+
+
+def _refer(ctx: Ctx) -> None:
+    raw = ctx.data.get("specialist")
+    specialist = None
+    if raw not in (None, ""):
+        specialist = (
+            Specialist.objects.filter(pk=raw, active=True).first() if str(raw).isdigit() else None
+        )
+    if specialist is None:
+        raise ValidationFailed(fields={"specialist": "请选择在岗的政策专员"})
+    if not specialist.on_duty:
+        raise ValidationFailed(fields={"specialist": f"{specialist.name} 当前不在岗"})
+    ctx.set(specialist=specialist)
+    ctx.payload.update(specialist=specialist.pk, specialist_name=specialist.name)
+    ctx.start_milestone(Milestone.REPLY, due_field="due_reply_at")
+    if specialist.user_id:
+        _tell([specialist.user], ctx, "ticket_referred", "有新的政策咨询需要您答复")  # type: ignore[list-item]
+
+
+def _specialist_reply(ctx: Ctx) -> None:
+    answer = ctx.text("answer", "答复内容")
+    ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED)
+    ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
+    _tell_enterprise(ctx, "ticket_answered", "政策专员已答复您的咨询，请登录查看。")
+
+
+def _dispatch(ctx: Ctx) -> None:
+    lead = _department(ctx, "department")
+    assert lead is not None
+    raw_assisting = ctx.data.get("assisting") or []
+    if not isinstance(raw_assisting, list):
+        raise ValidationFailed(fields={"assisting": "协办单位应为列表"})
+    assisting: list[Department] = []
+    for i, raw in enumerate(raw_assisting):
+        try:
+            department = Department.objects.get(pk=int(raw), active=True)
+        except (TypeError, ValueError, Department.DoesNotExist):
+            raise ValidationFailed(
+                fields={f"assisting.{i}": f"未知或已停用的承办单位：{raw}"}
+            ) from None
+        if department.pk == lead.pk or department in assisting:
+            raise ValidationFailed(
+                fields={f"assisting.{i}": "协办单位不能与主办单位或其他协办单位重复"}
+            )
+        assisting.append(department)
+    _assign(ctx, lead, assisting)
+    _tell_enterprise(ctx, "ticket_dispatched", f"您的诉求已转 {lead.name} 办理。")
+
+
+# --- the department -------------------------------------------------------------------------
+
+
+def _sign(ctx: Ctx) -> None:
+    assert ctx.actor.department_id is not None  # the transition's relation guarantees it
+    Assignment.objects.filter(
+        ticket=ctx.ticket,
+        active=True,
+        department_id=ctx.actor.department_id,
+        signed_at__isnull=True,
+    ).update(signed_at=ctx.now)
+    ctx.resume_milestone(Milestone.REPLY, ctx.ticket.due_reply_at)
+
+
+def _open_request(ctx: Ctx, kind: RequestKind, **extra: Any) -> None:
+    assert ctx.user is not None
+    PendingDecision.objects.create(
+        ticket=ctx.ticket,
+        kind=kind,
+        reason=ctx.payload["reason"],
+        requested_by=ctx.user,
+        requested_at=ctx.now,
+        **extra,
+    )
+    ctx.set(pending_request=kind)
+    _tell(_desk_leads(ctx.ticket), ctx, f"{kind}_requested", f"承办单位提交了{kind.label}，请审批")
+
+
+def _request_return(ctx: Ctx) -> None:
+    ctx.text("reason", "退单理由")
+    basis = ctx.text("legal_basis", "退单依据（法律法规或职责文件）")
+    _open_request(ctx, RequestKind.RETURN, legal_basis=basis)
+
+
+def _request_extension(ctx: Ctx) -> None:
+    raw = ctx.data.get("days")
+    try:
+        days = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationFailed(fields={"days": "请填写延期的工作日数"}) from None
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise ValidationFailed(fields={"days": f"延期工作日数应在 1 到 {MAX_EXTENSION_DAYS} 之间"})
+    ctx.payload["days"] = days
+    ctx.text("reason", "延期理由")
+    _open_request(ctx, RequestKind.EXTENSION, days=days)
+
+
+def _decide(ctx: Ctx, kind: RequestKind, approved: bool) -> PendingDecision:
+    request = PendingDecision.objects.select_for_update().get(
+        ticket=ctx.ticket, kind=kind, decided_at__isnull=True
+    )
+    note = ctx.text("note", "审批意见", required=not approved)
+    request.approved, request.decided_by, request.decided_at = approved, ctx.user, ctx.now
+    request.decision_note = note
+    request.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
+    ctx.set(pending_request="")
+    ctx.payload["request"] = request.pk
+    verdict = "已同意" if approved else f"未同意（{note}）"
+    _tell(
+        _department_staff(ctx.ticket.lead_department_id),
+        ctx,
+        f"{kind}_decided",
+        f"您的{kind.label}{verdict}",
+    )
+    return request
+
+
+def _approve_return(ctx: Ctx) -> None:
+    _decide(ctx, RequestKind.RETURN, True)
+    Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
+    ctx.set(lead_department=None, due_sign_at=None, due_reply_at=None)
+    ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
+
+
+def _refuse_return(ctx: Ctx) -> None:
+    _decide(ctx, RequestKind.RETURN, False)
+
+
+def _approve_extension(ctx: Ctx) -> None:
+    request = _decide(ctx, RequestKind.EXTENSION, True)
+    days = request.days or 0
+    ticket = ctx.ticket
+    base = ticket.due_reply_at or ctx.now
+    new_due = add_working_days(base, days, ctx.calendar)
+    ctx.set(due_reply_at=new_due, extension_days=ticket.extension_days + days)
+    if ticket.milestone == Milestone.REPLY:
+        ctx.resume_milestone(Milestone.REPLY, new_due)
+    ctx.payload.update(days=days, due_reply_at=new_due.isoformat())
+    _tell_enterprise(
+        ctx, "ticket_extended", f"办理期限经批准延长 {days} 个工作日，至 {new_due:%Y-%m-%d}。"
+    )
+
+
+def _refuse_extension(ctx: Ctx) -> None:
+    _decide(ctx, RequestKind.EXTENSION, False)
+
+
+def _suspend(ctx: Ctx) -> None:
+    ctx.text("reason", "挂起原因（需企业补充的材料）")
+    ctx.set(suspended_at=ctx.now)
+    _tell_enterprise(ctx, "ticket_suspended", f"办理需要您补充材料：{ctx.payload['reason']}")
+
+
+def _resume(ctx: Ctx) -> None:
+    """The clock was paused: every running deadline moves by the time spent suspended."""
+    ticket = ctx.ticket
+    paused = ctx.now - (ticket.suspended_at or ctx.now)
+    shifted = {
+        name: getattr(ticket, name) + paused
+        for name in ("due_reply_at", "due_at", "warn_at")
+        if getattr(ticket, name) is not None
+    }
+    ctx.set(suspended_at=None, **shifted)
+    ctx.payload["paused_seconds"] = int(paused.total_seconds())
+    ctx.text("note", "说明", required=False)
+
+
+def _reply(ctx: Ctx) -> None:
+    result = str(ctx.data.get("result") or "")
+    if result not in ReplyResult.values:
+        raise ValidationFailed(
+            fields={"result": "办理结果应为 resolved、partly_resolved 或 explained"}
+        )
+    explanation = ctx.text("explanation", "答复说明")
+    ctx.payload["result"] = result
+    ctx.set(reply_result=result, reply_text=explanation)
+    assert ctx.ticket.lead_department_id is not None
+    Assignment.objects.filter(
+        ticket=ctx.ticket, active=True, department_id=ctx.ticket.lead_department_id
+    ).update(replied_at=ctx.now)
+    ctx.stop_clock()
+    _tell(_desk_leads(ctx.ticket), ctx, "ticket_replied", "承办单位已答复，请审核")
+
+
+def _accept_reply(ctx: Ctx) -> None:
+    ctx.text("note", "审核意见", required=False)
+    ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
+    _tell_enterprise(ctx, "ticket_answered", "您的诉求已办理答复，我们将进行回访。")
+
+
+def _redo_round(ctx: Ctx, label: str) -> None:
+    ctx.text("note", label)
+    ctx.set(redo_count=ctx.ticket.redo_count + 1, callback_dissatisfied=False)
+    ctx.start_milestone(Milestone.REPLY, due_field="due_reply_at")
+    _tell(
+        _department_staff(ctx.ticket.lead_department_id),
+        ctx,
+        "ticket_redo",
+        f"工单需重新办理：{ctx.payload['note']}",
+    )
+
+
+def _send_back(ctx: Ctx) -> None:
+    _redo_round(ctx, "退回重办的理由")
+
+
+def _callback(ctx: Ctx) -> None:
+    raw = ctx.data.get("satisfaction")
+    try:
+        satisfaction = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        satisfaction = 0
+    if satisfaction not in Satisfaction.values:
+        raise ValidationFailed(
+            fields={"satisfaction": "满意度应为 1（非常不满意）到 5（非常满意）"}
+        )
+    resolved = ctx.data.get("resolved")
+    if not isinstance(resolved, bool):
+        raise ValidationFailed(fields={"resolved": "请选择问题是否解决"})
+    ctx.text("note", "回访记录", required=False)
+    ctx.payload.update(satisfaction=satisfaction, resolved=resolved)
+    ctx.set(satisfaction=satisfaction, resolved=resolved)
+    if satisfaction >= SATISFIED_FROM:
+        ctx.to_state = TicketState.CLOSED
+        _tell_enterprise(ctx, "ticket_closed", "您的诉求已办结，感谢您的评价。")
+    else:
+        ctx.set(callback_dissatisfied=True)
+        ctx.stop_clock()
+
+
+def _redo(ctx: Ctx) -> None:
+    _redo_round(ctx, "重办要求")
+
+
+def _close(ctx: Ctx) -> None:
+    ctx.text("reason", "不满意仍办结的理由")
+    ctx.set(callback_dissatisfied=False)
+    _tell_enterprise(ctx, "ticket_closed", "您的诉求已办结。")
+
+
+def _merge(ctx: Ctx) -> None:
+    raw = ctx.data.get("into")
+    master = None
+    if str(raw or "").isdigit():
+        master = tickets_visible_to(ctx.actor).select_for_update().filter(pk=int(raw)).first()  # type: ignore[arg-type]
+    if master is None:
+        raise ValidationFailed(fields={"into": "请填写要并入的主工单（须在您的辖区内）"})
+    if master.pk == ctx.ticket.pk:
+        raise ValidationFailed(fields={"into": "不能并入自身"})
+    if master.state in FINAL_STATES:
+        raise ValidationFailed(
+            fields={"into": f"主工单 {master.number} 已{master.get_state_display()}，不能并入"}
+        )
+    ctx.set(merged_into=master)
+    ctx.payload.update(into=master.pk, into_number=master.number)
+    ledger_record(
+        subject_type=SUBJECT,
+        subject_id=master.pk,
+        action="merged_in",
+        actor=ctx.user,
+        from_state=master.state,
+        to_state=master.state,
+        at=ctx.now,
+        payload={"ticket": ctx.ticket.pk, "number": ctx.ticket.number},
+    )
+    _tell_enterprise(ctx, "ticket_merged", f"您的诉求与工单 {master.number} 合并办理。")
+
+
+def _withdraw(ctx: Ctx) -> None:
+    ctx.text("reason", "撤单原因", required=False)
+    held_by = ctx.ticket.lead_department_id
+    Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
+    PendingDecision.objects.filter(ticket=ctx.ticket, decided_at__isnull=True).update(
+        decided_at=ctx.now, approved=False, decision_note="工单已撤销"
+    )
+    ctx.set(pending_request="")
+    _tell(_department_staff(held_by), ctx, "ticket_withdrawn", "企业已撤回该诉求，无需继续办理")
+
+
+def _oversight(ctx: Ctx, flag: str, kind: str, text: str) -> None:
+    ctx.text("note", "说明", required=False)
+    milestone = ctx.ticket.milestone or "general"
+    marks = list(getattr(ctx.ticket, flag))
+    if milestone not in marks:
+        ctx.set(**{flag: [*marks, milestone]})
+    ctx.payload["milestone"] = milestone
+    target = (
+        _department_staff(ctx.ticket.lead_department_id)
+        if ctx.ticket.lead_department_id
+        else [ctx.ticket.specialist.user]
+        if ctx.ticket.specialist and ctx.ticket.specialist.user
+        else _desk_leads(ctx.ticket)
+    )
+    _tell(target, ctx, kind, text)  # type: ignore[arg-type]
+
+
+def _remind(ctx: Ctx) -> None:
+    _oversight(ctx, "reminded", "ticket_reminded", "催办：请在时限内办理")
+
+
+def _escalate(ctx: Ctx) -> None:
+    _oversight(
+        ctx, "escalated", "ticket_escalated", "督办：工单已超期或被督办，请立即办理并说明情况"
+    )
+
+
+def _reassign(ctx: Ctx) -> None:
+    lead = _department(ctx, "department")
+    assert lead is not None
+    if lead.pk == ctx.ticket.lead_department_id:
+        raise ValidationFailed(fields={"department": "改派的单位与当前主办单位相同"})
+    ctx.text("reason", "改派原因", required=False)
+    previous = ctx.ticket.lead_department_id
+    _assign(ctx, lead, [])
+    _tell(_department_staff(previous), ctx, "ticket_reassigned", f"该工单已改派至 {lead.name}")
+
+
+HANDLERS: dict[str, Handler] = {
+    "register": _register,
+    "reject": _reject,
+    "answer": _answer,
+    "refer": _refer,
+    "specialist_reply": _specialist_reply,
+    "dispatch": _dispatch,
+    "sign": _sign,
+    "request_return": _request_return,
+    "approve_return": _approve_return,
+    "refuse_return": _refuse_return,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
+    "refuse_extension": _refuse_extension,
+    "suspend": _suspend,
+    "resume": _resume,
+    "reply": _reply,
+    "accept_reply": _accept_reply,
+    "send_back": _send_back,
+    "callback": _callback,
+    "redo": _redo,
+    "close": _close,
+    "merge": _merge,
+    "withdraw": _withdraw,
+    "remind": _remind,
+    "escalate": _escalate,
+    "reassign": _reassign,
+}
