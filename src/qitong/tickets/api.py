@@ -1,0 +1,246 @@
+"""Ticket API (a contract with integrators: keep these paths and semantics).
+
+POST /tickets (Idempotency-Key honoured), GET /tickets (scoped, filtered, cursor pages),
+GET /tickets/{id} (with timeline), POST /tickets/{id}/actions/{action}, GET /categories.
+"""
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Body, Field, Query, Router, Schema, Status
+
+from qitong.accounts.actor import actor_of
+from qitong.accounts.models import User
+from qitong.core import clock
+from qitong.core.errors import ValidationFailed
+from qitong.tickets.models import Category, Ticket
+from qitong.tickets.presenters import present, timeline
+from qitong.tickets.selectors import ticket_get, tickets_visible_to
+from qitong.tickets.services import TicketInput, ticket_act, ticket_create
+from qitong.tickets.states import FINAL_STATES, TicketState
+
+router = Router(tags=["工单"])
+PAGE_SIZE = 50
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class EnterpriseRef(Schema):
+    id: int
+    credit_code: str
+    name: str
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    type: str
+    type_label: str
+    category: CategoryRef
+    problem_category: str
+    urgency: str
+    channel: str
+    title: str
+    content: str
+    state: str
+    state_label: str
+    confidential: bool
+    enterprise: EnterpriseRef | None
+    contact_name: str
+    contact_phone: str
+    lead_department: Ref | None
+    specialist: Ref | None
+    pending_request: str
+    reply_result: str
+    reply_text: str
+    satisfaction: int | None
+    resolved: bool | None
+    redo_count: int
+    extension_days: int
+    merged_into: int | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    milestone: str
+    due_at: dt.datetime | None
+    warning: str
+    deadlines: dict[str, dt.datetime | None]
+    allowed_actions: list[str]
+
+
+class TimelineOut(Schema):
+    seq: int
+    at: dt.datetime
+    action: str
+    label: str
+    actor: str
+    role: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+class TicketDetailOut(TicketOut):
+    timeline: list[TimelineOut]
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class TicketIn(Schema):
+    type: str
+    category: str
+    urgency: str = "normal"
+    channel: str
+    content: str
+    credit_code: str = ""
+    contact_phone: str
+    contact_name: str = ""
+    title: str = ""
+    confidential: bool | None = None
+    problem_category: str = ""
+
+
+class TicketFilter(Schema):
+    state: list[str] = Field(default_factory=list)
+    type: str | None = None
+    department: int | None = None
+    overdue: bool | None = None
+    created_from: dt.datetime | None = None
+    created_to: dt.datetime | None = None
+    cursor: str | None = None
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    children: list["CategoryOut"] = []
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    return user
+
+
+@router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="提交诉求/登记工单")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
+    user = _user(request)
+    key = request.headers.get("Idempotency-Key", "")
+    ticket, created = ticket_create(
+        data=TicketInput(**payload.dict()), user=user, idempotency_key=key
+    )
+    ticket = ticket_get(actor=actor_of(user), pk=ticket.pk)
+    return Status(201 if created else 200, present(ticket, actor_of(user)))
+
+
+def _encode_cursor(ticket: Ticket) -> str:
+    raw = json.dumps([ticket.created_at.isoformat(), ticket.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        created, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return dt.datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError):
+        raise ValidationFailed(fields={"cursor": "分页游标无效"}) from None
+
+
+def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
+    if f.state:
+        bad = [s for s in f.state if s not in TicketState.values]
+        if bad:
+            raise ValidationFailed(fields={"state": f"未知的状态：{'、'.join(bad)}"})
+        qs = qs.filter(state__in=f.state)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.department:
+        qs = qs.filter(lead_department_id=f.department)
+    if f.overdue is not None:
+        overdue = Q(due_at__lt=clock.now()) & ~Q(state__in=[*FINAL_STATES, TicketState.SUSPENDED])
+        qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+    if f.created_from:
+        qs = qs.filter(created_at__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__lt=f.created_to)
+    return qs
+
+
+@router.get("/tickets", response=TicketPage, summary="工单列表（按范围、可筛选、游标分页）")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str, Any]:
+    actor = actor_of(_user(request))
+    qs = (
+        _filtered(tickets_visible_to(actor), filters)
+        .select_related("enterprise", "category", "lead_department", "specialist")
+        .order_by("-created_at", "-id")
+    )
+    if filters.cursor:
+        created, pk = _decode_cursor(filters.cursor)
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    rows = list(qs[: filters.limit + 1])
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    return {
+        "items": [present(t, actor) for t in rows],
+        "next_cursor": _encode_cursor(rows[-1]) if more and rows else None,
+    }
+
+
+@router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="工单详情（含时间线）")
+def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    actor = actor_of(_user(request))
+    ticket = ticket_get(actor=actor, pk=ticket_id)
+    return {**present(ticket, actor), "timeline": timeline(ticket, actor)}
+
+
+@router.post(
+    "/tickets/{ticket_id}/actions/{action}",
+    response=TicketOut,
+    summary="对工单执行操作（409 不允许或冲突，422 字段错误，404 范围外）",
+)
+def act_on_ticket(
+    request: HttpRequest,
+    ticket_id: int,
+    action: str,
+    payload: dict[str, Any] = Body(default_factory=dict),  # noqa: B008 — ninja declares bodies this way
+) -> dict[str, Any]:
+    user = _user(request)
+    data = dict(payload or {})
+    version = data.pop("version", None)
+    if version is not None and not isinstance(version, int):
+        raise ValidationFailed(fields={"version": "版本号应为整数"})
+    ticket_act(ticket_id=ticket_id, action=action, user=user, data=data, expected_version=version)
+    actor = actor_of(user)
+    return present(ticket_get(actor=actor, pk=ticket_id), actor)
+
+
+@router.get("/categories", response=list[CategoryOut], summary="诉求分类树")
+def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = list(Category.objects.filter(active=True).order_by("sort_order", "code"))
+    children: dict[int | None, list[Category]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def build(parent: int | None) -> list[dict[str, Any]]:
+        return [
+            {"code": c.code, "name": c.name, "children": build(c.pk)}
+            for c in children.get(parent, [])
+        ]
+
+    return build(None)

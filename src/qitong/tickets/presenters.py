@@ -1,0 +1,216 @@
+"""How a ticket is shown to a given actor: masking, confidentiality, the timeline in words the
+reader understands. Shared by the API and the pages so both show the same thing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from qitong.accounts.actor import Actor
+from qitong.accounts.roles import DEPARTMENT_ROLES, Role
+from qitong.core import clock
+from qitong.ledger.models import Event
+from qitong.tickets.deadlines import warning_level
+from qitong.tickets.models import Ticket
+from qitong.tickets.states import Milestone, TicketState
+from qitong.tickets.transitions import TRANSITIONS, allowed_actions
+
+ACTION_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
+    "create": "提交诉求",
+    "merged_in": "合并了重复工单",
+}
+
+# What an enterprise reads for each action it may see; everything else is internal.
+PUBLIC_TIMELINE = {
+    "create": "诉求已提交",
+    "register": "专席已受理",
+    "reject": "不予受理",
+    "answer": "专席已答复",
+    "refer": "已转政策专员答复",
+    "specialist_reply": "政策专员已答复",
+    "dispatch": "已转承办单位办理",
+    "sign": "承办单位已签收",
+    "approve_extension": "办理期限已延长",
+    "suspend": "等待您补充材料",
+    "resume": "已恢复办理",
+    "accept_reply": "已答复，等待回访",
+    "callback": "专席已回访",
+    "redo": "重新办理",
+    "close": "已办结",
+    "merge": "与其他工单合并办理",
+    "withdraw": "诉求已撤回",
+    "reassign": "已改由其他单位办理",
+}
+
+
+def mask_phone(phone: str) -> str:
+    digits = phone.replace("-", "")
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "****"
+
+
+def hides_identity(ticket: Ticket, actor: Actor) -> bool:
+    """A confidential ticket never shows the enterprise to the departments handling it."""
+    return ticket.confidential and actor.role in DEPARTMENT_ROLES
+
+
+def deadlines(ticket: Ticket) -> dict[str, dt.datetime | None]:
+    return {
+        Milestone.REGISTER: ticket.due_register_at,
+        Milestone.DISPATCH: ticket.due_dispatch_at,
+        Milestone.SIGN: ticket.due_sign_at,
+        Milestone.REPLY: ticket.due_reply_at,
+        Milestone.CALLBACK: ticket.due_callback_at,
+    }
+
+
+def warning(ticket: Ticket, now: dt.datetime | None = None) -> str:
+    if ticket.state == TicketState.SUSPENDED:
+        return "green"
+    return warning_level(
+        now=now or clock.now(),
+        due_at=ticket.due_at,
+        warn_at=ticket.warn_at,
+        reminded=bool(ticket.milestone and ticket.milestone in ticket.reminded),
+    )
+
+
+def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
+    hidden = hides_identity(ticket, actor)
+    enterprise = (
+        None
+        if hidden
+        else {
+            "id": ticket.enterprise_id,
+            "credit_code": ticket.enterprise.credit_code,
+            "name": ticket.enterprise.name,
+        }
+    )
+    own = actor.role == Role.ENTERPRISE
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "type": ticket.type,
+        "type_label": ticket.get_type_display(),
+        "category": {"code": ticket.category.code, "name": ticket.category.name},
+        "problem_category": ticket.problem_category,
+        "urgency": ticket.urgency,
+        "channel": ticket.channel,
+        "title": ticket.title,
+        "content": ticket.content,
+        "state": ticket.state,
+        "state_label": ticket.get_state_display(),
+        "confidential": ticket.confidential,
+        "enterprise": enterprise,
+        "contact_name": "" if hidden else ticket.contact_name,
+        "contact_phone": ""
+        if hidden
+        else (ticket.contact_phone if own else mask_phone(ticket.contact_phone)),
+        "lead_department": (
+            {"id": ticket.lead_department.pk, "name": ticket.lead_department.name}
+            if ticket.lead_department
+            else None
+        ),
+        "specialist": (
+            {"id": ticket.specialist.pk, "name": ticket.specialist.name}
+            if ticket.specialist
+            else None
+        ),
+        "pending_request": ticket.pending_request,
+        "reply_result": ticket.reply_result,
+        "reply_text": ticket.reply_text,
+        "satisfaction": ticket.satisfaction,
+        "resolved": ticket.resolved,
+        "redo_count": ticket.redo_count,
+        "extension_days": ticket.extension_days,
+        "merged_into": ticket.merged_into_id,
+        "version": ticket.version,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "closed_at": ticket.closed_at,
+        "milestone": ticket.milestone,
+        "due_at": ticket.due_at,
+        "warning": warning(ticket),
+        "deadlines": deadlines(ticket),
+        "allowed_actions": allowed_actions(ticket, actor),
+    }
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: dt.datetime
+    action: str
+    label: str
+    actor: str
+    role: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
+    """The ticket's ledger as a timeline; an enterprise sees only public steps in its words,
+    never internal notes or staff names."""
+    events = Event.objects.filter(
+        subject_type="tickets.ticket", subject_id=str(ticket.pk)
+    ).order_by("seq")
+    entries = []
+    for event in events:
+        if actor.role == Role.ENTERPRISE:
+            if event.action not in PUBLIC_TIMELINE:
+                continue
+            note = _public_note(event)
+            entries.append(
+                TimelineEntry(
+                    event.seq,
+                    event.occurred_at,
+                    event.action,
+                    PUBLIC_TIMELINE[event.action],
+                    "",
+                    "",
+                    event.from_state,
+                    event.to_state,
+                    note,
+                )
+            )
+            continue
+        payload = event.payload or {}
+        note = str(
+            payload.get("note")
+            or payload.get("reason")
+            or payload.get("explanation")
+            or payload.get("answer")
+            or ""
+        )
+        if hides_identity(ticket, actor) and event.action == "create":
+            note = ""
+        entries.append(
+            TimelineEntry(
+                event.seq,
+                event.occurred_at,
+                event.action,
+                ACTION_LABELS.get(event.action, event.action),
+                event.actor_display,
+                event.actor_role,
+                event.from_state,
+                event.to_state,
+                note,
+            )
+        )
+    return entries
+
+
+def _public_note(event: Event) -> str:
+    payload = event.payload or {}
+    if event.action == "dispatch":
+        return str(payload.get("department_name", ""))
+    if event.action in ("reject", "suspend"):
+        return str(payload.get("reason", ""))
+    if event.action in ("answer", "specialist_reply"):
+        return str(payload.get("answer", ""))
+    if event.action == "approve_extension":
+        return f"延长 {payload.get('days', '')} 个工作日"
+    return ""
