@@ -56,10 +56,14 @@ DESK_WITHDRAW = {"withdraw"}
 # Expected actions per (state, role) for a related actor, no pending request, no dissatisfaction.
 EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.SUBMITTED, "operator"): {"register", "reject", "merge", "withdraw"},
-    (S.SUBMITTED, "desk_lead"): {"register", "reject", "merge", "withdraw"},
+    (S.SUBMITTED, "desk_lead"): {"register", "reject", "merge", "withdraw"} | OVERSIGHT,
+    (S.SUBMITTED, "supervisor"): OVERSIGHT,
+    (S.SUBMITTED, "system"): OVERSIGHT,
     (S.SUBMITTED, "enterprise"): {"withdraw"},
     (S.REGISTERED, "operator"): {"answer", "refer", "dispatch", "merge", "withdraw"},
-    (S.REGISTERED, "desk_lead"): {"answer", "refer", "dispatch", "merge", "withdraw"},
+    (S.REGISTERED, "desk_lead"): {"answer", "refer", "dispatch", "merge", "withdraw"} | OVERSIGHT,
+    (S.REGISTERED, "supervisor"): OVERSIGHT,
+    (S.REGISTERED, "system"): OVERSIGHT,
     (S.REGISTERED, "enterprise"): {"withdraw"},
     (S.WITH_SPECIALIST, "specialist"): {"specialist_reply"},
     (S.WITH_SPECIALIST, "operator"): {"withdraw"},
@@ -84,9 +88,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.SUSPENDED, "handler"): {"request_extension", "resume"},
     (S.SUSPENDED, "dept_leader"): {"request_extension", "resume"},
     (S.SUSPENDED, "operator"): {"withdraw"},
-    (S.SUSPENDED, "desk_lead"): {"withdraw"} | OVERSIGHT,
-    (S.SUSPENDED, "supervisor"): OVERSIGHT,
-    (S.SUSPENDED, "system"): OVERSIGHT,
+    (S.SUSPENDED, "desk_lead"): {"withdraw"},
     (S.SUSPENDED, "enterprise"): {"withdraw"},
     (S.REPLIED, "desk_lead"): {"accept_reply", "send_back", "withdraw"} | OVERSIGHT,
     (S.REPLIED, "operator"): {"withdraw"},
@@ -94,7 +96,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.REPLIED, "system"): OVERSIGHT,
     (S.REPLIED, "enterprise"): {"withdraw"},
     (S.AWAITING_CALLBACK, "operator"): {"callback"},
-    (S.AWAITING_CALLBACK, "desk_lead"): {"callback"},
+    (S.AWAITING_CALLBACK, "desk_lead"): {"callback"} | OVERSIGHT,
+    (S.AWAITING_CALLBACK, "supervisor"): OVERSIGHT,
+    (S.AWAITING_CALLBACK, "system"): OVERSIGHT,
 }
 
 
@@ -125,7 +129,10 @@ def test_pending_request_blocks_department_and_enables_the_decision(kind: str) -
 def test_dissatisfied_callback_allows_redo_and_close_with_reason() -> None:
     ticket = FakeTicket(S.AWAITING_CALLBACK, callback_dissatisfied=True)
     assert set(allowed_actions(ticket, RELATED["operator"])) == {"callback", "redo"}
-    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == {"callback", "redo", "close"}
+    assert (
+        set(allowed_actions(ticket, RELATED["desk_lead"]))
+        == {"callback", "redo", "close"} | OVERSIGHT
+    )
 
 
 def test_every_action_is_reachable_somewhere() -> None:

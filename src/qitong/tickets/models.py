@@ -173,8 +173,10 @@ class Ticket(models.Model):
     due_at = models.DateTimeField("当前环节时限", null=True, blank=True)
     warn_at = models.DateTimeField("预警时间", null=True, blank=True)
     suspended_at = models.DateTimeField("挂起时间", null=True, blank=True)
-    reminded = models.JSONField("已催办环节", default=list, blank=True)
-    escalated = models.JSONField("已督办环节", default=list, blank=True)
+    # The milestone last reminded / escalated: each happens once per milestone run (a new run
+    # of a milestone, e.g. after a redo, clears them).
+    reminded_for = models.CharField("已催办环节", max_length=10, blank=True)
+    escalated_for = models.CharField("已督办环节", max_length=10, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",

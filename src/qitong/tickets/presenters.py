@@ -73,7 +73,7 @@ def warning(ticket: Ticket, now: dt.datetime | None = None) -> str:
         now=now or clock.now(),
         due_at=ticket.due_at,
         warn_at=ticket.warn_at,
-        reminded=bool(ticket.milestone and ticket.milestone in ticket.reminded),
+        reminded=bool(ticket.milestone) and ticket.reminded_for == ticket.milestone,
     )
 
 

@@ -104,6 +104,8 @@ OVERSIGHT: dict[str, Relation] = {
 HELD_BY_DEPARTMENT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED})
 BEFORE_DISPATCH = frozenset({S.SUBMITTED, S.REGISTERED})
 WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})
+# Reminders and escalations apply wherever a clock runs (not while suspended).
+SUPERVISED = frozenset(OPEN_STATES - {S.SUSPENDED})
 
 
 def _t(
@@ -200,10 +202,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "withdraw", "撤单", WITHDRAWABLE, S.WITHDRAWN, {Role.ENTERPRISE: own_enterprise, **DESK}
         ),
-        _t("remind", "催办", HELD_BY_DEPARTMENT | {S.REPLIED, S.WITH_SPECIALIST}, None, OVERSIGHT),
-        _t(
-            "escalate", "督办", HELD_BY_DEPARTMENT | {S.REPLIED, S.WITH_SPECIALIST}, None, OVERSIGHT
-        ),
+        _t("remind", "催办", SUPERVISED, None, OVERSIGHT),
+        _t("escalate", "督办", SUPERVISED, None, OVERSIGHT),
         _t(
             "reassign",
             "改派",

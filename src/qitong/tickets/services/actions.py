@@ -28,6 +28,7 @@ from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import Assignment, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.states import (
+    DEPARTMENT_STATES,
     FINAL_STATES,
     Milestone,
     ReplyResult,
@@ -93,7 +94,13 @@ class Ctx:
             policies=self.policies,
             calendar=self.calendar,
         )
-        self.set(milestone=milestone, due_at=due.due_at, warn_at=due.warn_at)
+        self.set(
+            milestone=milestone,
+            due_at=due.due_at,
+            warn_at=due.warn_at,
+            reminded_for="",
+            escalated_for="",
+        )
         if due_field:
             self.set(**{due_field: due.due_at})
         self.payload.setdefault("due", {})[milestone] = due.due_at.isoformat()
@@ -104,6 +111,8 @@ class Ctx:
         if due is None:
             return self.start_milestone(milestone)
         ratio = self.policies[(self.ticket.type, self.ticket.urgency, milestone)].warn_ratio
+        if milestone != self.ticket.milestone:
+            self.set(reminded_for="", escalated_for="")
         self.set(
             milestone=milestone,
             due_at=due,
@@ -563,28 +572,27 @@ def _withdraw(ctx: Ctx) -> None:
 
 def _oversight(ctx: Ctx, flag: str, kind: str, text: str) -> None:
     ctx.text("note", "说明", required=False)
-    milestone = ctx.ticket.milestone or "general"
-    marks = list(getattr(ctx.ticket, flag))
-    if milestone not in marks:
-        ctx.set(**{flag: [*marks, milestone]})
-    ctx.payload["milestone"] = milestone
-    target = (
-        _department_staff(ctx.ticket.lead_department_id)
-        if ctx.ticket.lead_department_id
-        else [ctx.ticket.specialist.user]
-        if ctx.ticket.specialist and ctx.ticket.specialist.user
-        else _desk_leads(ctx.ticket)
-    )
-    _tell(target, ctx, kind, text)  # type: ignore[arg-type]
+    ticket = ctx.ticket
+    ctx.set(**{flag: ticket.milestone})
+    ctx.payload["milestone"] = ticket.milestone
+    if ticket.lead_department_id and ticket.state in DEPARTMENT_STATES:
+        target = _department_staff(ticket.lead_department_id)
+    elif (
+        ticket.state == TicketState.WITH_SPECIALIST and ticket.specialist and ticket.specialist.user
+    ):
+        target = [ticket.specialist.user]
+    else:
+        target = _desk_leads(ticket)
+    _tell(target, ctx, kind, text)
 
 
 def _remind(ctx: Ctx) -> None:
-    _oversight(ctx, "reminded", "ticket_reminded", "催办：请在时限内办理")
+    _oversight(ctx, "reminded_for", "ticket_reminded", "催办：请在时限内办理")
 
 
 def _escalate(ctx: Ctx) -> None:
     _oversight(
-        ctx, "escalated", "ticket_escalated", "督办：工单已超期或被督办，请立即办理并说明情况"
+        ctx, "escalated_for", "ticket_escalated", "督办：工单已超期或被督办，请立即办理并说明情况"
     )
 
 

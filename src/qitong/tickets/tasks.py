@@ -1,0 +1,43 @@
+"""The periodic sweep (DESIGN "Clocks"): remind before a deadline, escalate after it, each once
+per milestone run, through the same `ticket_act` service as a person would (actor: system)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import F, Q
+
+from qitong.core import clock
+from qitong.core.errors import DomainError
+from qitong.tickets.models import Ticket
+from qitong.tickets.services import ticket_act
+from qitong.tickets.states import Milestone
+from qitong.tickets.transitions import SUPERVISED
+
+logger = logging.getLogger("qitong.sweep")
+BATCH = 500  # per run; the next run (a minute later) picks up the rest
+
+
+def sweep() -> dict[str, int]:
+    now = clock.now()
+    running = Ticket.objects.filter(state__in=SUPERVISED).exclude(milestone="")
+    overdue = running.filter(due_at__lt=now).exclude(escalated_for=F("milestone"))
+    warned = running.filter(Q(warn_at__lte=now), due_at__gte=now).exclude(
+        reminded_for=F("milestone")
+    )
+    counts = {"escalated": 0, "reminded": 0, "skipped": 0}
+    for action, qs, key in (("escalate", overdue, "escalated"), ("remind", warned, "reminded")):
+        for pk, milestone in qs.order_by("due_at").values_list("pk", "milestone")[:BATCH]:
+            label = Milestone(milestone).label
+            note = (
+                f"系统自动督办：已超过{label}时限"
+                if action == "escalate"
+                else f"系统自动催办：{label}时限将至"
+            )
+            try:
+                ticket_act(ticket_id=pk, action=action, user=None, data={"note": note})
+                counts[key] += 1
+            except DomainError as exc:  # changed meanwhile (closed, suspended ...): skip
+                logger.info("sweep skipped ticket %s: %s", pk, exc.message)
+                counts["skipped"] += 1
+    return counts
