@@ -10,8 +10,8 @@ from qitong.core import clock
 from qitong.core.workdays import LOCAL_TZ
 from qitong.ledger.services import events_for
 from qitong.notifications.models import Notification
-from qitong.tickets.tasks import sweep
 from qitong.tickets.states import TicketState as S
+from qitong.tickets.tasks import sweep
 from tests.factories import World
 from tests.ticket_factories import act, ticket_in_state
 
