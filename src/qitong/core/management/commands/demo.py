@@ -1,0 +1,26 @@
+"""`qitong demo`: load the demo deployment (idempotent) and print the demo accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from qitong.demo.loader import load_demo
+from qitong.demo.report import accounts_table
+
+
+class Command(BaseCommand):
+    help = "载入演示数据（内蒙古自治区：区划、部门、专席、话务员、政策专员、企业、演示账号）。可重复运行，已有数据不会改变。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo()
+        if result.anything_created:
+            created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
+            self.stdout.write(f"演示数据已载入（{result.seconds:.1f} 秒）：新增 {created}。")
+        else:
+            self.stdout.write("演示数据已存在，未作任何修改。")
+        self.stdout.write(
+            "\n演示账号（企业用户以统一社会信用代码 + 手机号 + 短信验证码登录，开发环境验证码打印在服务日志中）：\n"
+        )
+        self.stdout.write(accounts_table())
