@@ -7,42 +7,59 @@ from django.core.exceptions import ValidationError
 
 from qitong.enterprises.validators import normalize_phone, validate_credit_code
 
-
 NOT_MOBILE = "手机号码应为 11 位手机号（验证码只能发送到手机）"
 
 
 class StaffLoginForm(forms.Form):
     username = forms.CharField(
-        label="用户名", max_length=150,
+        label="用户名",
+        max_length=150,
         error_messages={"required": "请填写用户名", "max_length": "用户名不能超过 150 个字符"},
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     password = forms.CharField(
-        label="密码", strip=False, error_messages={"required": "请填写密码"},
+        label="密码",
+        strip=False,
+        error_messages={"required": "请填写密码"},
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class EnterpriseLoginForm(forms.Form):
     credit_code = forms.CharField(
-        label="统一社会信用代码", max_length=18,
+        label="统一社会信用代码",
+        max_length=18,
         error_messages={
             "required": "请填写统一社会信用代码",
             "max_length": "统一社会信用代码应为 18 位，当前为 %(show_value)d 位",
         },
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
-                                      "autocapitalize": "characters", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+            }
+        ),
     )
     phone = forms.CharField(
-        label="手机号码", max_length=20,
+        label="手机号码",
+        max_length=20,
         error_messages={"required": "请填写手机号码", "max_length": "手机号码过长，请核对"},
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     code = forms.CharField(
-        label="短信验证码", max_length=6, required=False,
+        label="短信验证码",
+        max_length=6,
+        required=False,
         error_messages={"max_length": "短信验证码为 6 位数字"},
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "placeholder": "6 位数字"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "placeholder": "6 位数字",
+            }
+        ),
     )
 
     def clean_credit_code(self) -> str:

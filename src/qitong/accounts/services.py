@@ -15,7 +15,6 @@ from qitong.accounts.roles import Role
 from qitong.accounts.sms import get_backend
 from qitong.core import clock
 from qitong.core.errors import NotFound, RateLimited, ValidationFailed
-from qitong.enterprises.models import Enterprise
 from qitong.enterprises.validators import normalize_phone
 from qitong.ledger.services import ledger_record, snapshot
 

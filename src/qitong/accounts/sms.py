@@ -17,7 +17,7 @@ class SmsBackend(Protocol):
 
 class ConsoleSmsBackend:
     def send(self, phone: str, text: str) -> None:
-        print(f"[短信] → {phone}: {text}", flush=True)  # noqa: T201 — the console backend's job
+        print(f"[短信] → {phone}: {text}", flush=True)
         logger.info("sms to %s", phone)
 
 

@@ -3,50 +3,77 @@ SMS code. Thin views: the rules live in accounts.services."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qitong.accounts import services
 from qitong.accounts.forms import EnterpriseLoginForm, StaffLoginForm
 from qitong.core.errors import DomainError
 from qitong.core.navigation import home_url_for
 
+LOCKED_MESSAGE = "登录失败次数过多，该账号已暂时锁定 15 分钟；如需帮助请联系管理员"
+BAD_PASSWORD_MESSAGE = "用户名或密码不正确"
+
 
 def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def _next(request: HttpRequest) -> str:
+    """The page to return to after login, carried through the form as a hidden field."""
+    return request.POST.get("next") or request.GET.get("next") or ""
+
+
 def _next_or_home(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    target = _next(request)
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(home_url_for(request.user))
 
 
+def _staff_authenticate(request: HttpRequest, form: StaffLoginForm) -> None:
+    """Log the user in or put the reason on the form. A locked account stays locked even
+    with the right password; the lock message appears from the failure that triggers it."""
+    username = form.cleaned_data["username"].strip()
+    if services.login_is_locked(username=username):
+        form.add_error(None, LOCKED_MESSAGE)
+        return
+    user = authenticate(request, username=username, password=form.cleaned_data["password"])
+    if user is None:
+        services.login_record_failure(username=username, ip=_client_ip(request))
+        if services.login_is_locked(username=username):
+            form.add_error(None, LOCKED_MESSAGE)
+        else:
+            form.add_error("password", BAD_PASSWORD_MESSAGE)
+        return
+    services.login_clear_failures(username=username)
+    login(request, user)
+
+
+@require_http_methods(["GET", "POST"])
 def staff_login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(home_url_for(request.user))
     form = StaffLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"].strip()
-        if services.login_is_locked(username=username):
-            form.add_error(None, "登录失败次数过多，该账号已暂时锁定 15 分钟；如需帮助请联系管理员")
-        else:
-            user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
-                services.login_record_failure(username=username, ip=_client_ip(request))
-                form.add_error("password", "用户名或密码不正确")
-            else:
-                services.login_clear_failures(username=username)
-                login(request, user)
-                return _next_or_home(request)
-    status = 200 if request.method == "GET" or form.is_valid() and not form.errors else 400
-    return render(request, "accounts/login.html", {"form": form}, status=status)
+        _staff_authenticate(request, form)
+        if request.user.is_authenticated and not form.errors:
+            return _next_or_home(request)
+    status = 400 if form.errors else 200
+    return render(
+        request, "accounts/login.html", {"form": form, "next": _next(request)}, status=status
+    )
 
 
+@require_http_methods(["GET", "POST"])
 def enterprise_login(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and request.user.is_authenticated:
+        return redirect(home_url_for(request.user))
     form = EnterpriseLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data["code"]:
@@ -54,7 +81,8 @@ def enterprise_login(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 user = services.sms_login_verify(
-                    credit_code=form.cleaned_data["credit_code"], phone=form.cleaned_data["phone"],
+                    credit_code=form.cleaned_data["credit_code"],
+                    phone=form.cleaned_data["phone"],
                     code=form.cleaned_data["code"],
                 )
             except DomainError as exc:
@@ -62,27 +90,41 @@ def enterprise_login(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return _next_or_home(request)
-    status = 200 if request.method == "GET" else 400
-    return render(request, "accounts/enterprise_login.html", {"form": form}, status=status)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "accounts/enterprise_login.html",
+        {"form": form, "next": _next(request)},
+        status=status,
+    )
 
 
 @require_POST
 def enterprise_send_code(request: HttpRequest) -> HttpResponse:
-    """htmx: send the SMS code; answers with the form's status line (or the errors)."""
+    """Send the SMS code. htmx gets the status line (plus the field errors out of band);
+    without JavaScript the whole login page comes back with the same status line.
+
+    For an unknown (credit code, mobile) pair the service sends nothing but the answer is
+    the same, so this form cannot be used to find out who has an account.
+    """
     form = EnterpriseLoginForm(request.POST)
-    form.fields["code"].required = False
     sent = False
     if form.is_valid():
         try:
-            services.sms_code_send(credit_code=form.cleaned_data["credit_code"],
-                                   phone=form.cleaned_data["phone"])
+            services.sms_code_send(
+                credit_code=form.cleaned_data["credit_code"], phone=form.cleaned_data["phone"]
+            )
             sent = True
         except DomainError as exc:
             _add_domain_error(form, exc)
-    template = "accounts/_sms_status.html" if request.htmx else "accounts/enterprise_login.html"  # type: ignore[attr-defined]
-    if sent and not request.htmx:  # type: ignore[attr-defined]
-        messages.info(request, "如该企业已开通此手机号，验证码已发送，5 分钟内有效")
-    return render(request, template, {"form": form, "sent": sent}, status=200 if sent else 400)
+    is_htmx = bool(getattr(request, "htmx", False))
+    template = "accounts/_sms_status.html" if is_htmx else "accounts/enterprise_login.html"
+    return render(
+        request,
+        template,
+        {"form": form, "sent": sent, "next": _next(request)},
+        status=200 if sent else 400,
+    )
 
 
 def _add_domain_error(form: EnterpriseLoginForm, exc: DomainError) -> None:

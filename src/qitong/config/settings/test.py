@@ -11,5 +11,6 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 
-# Serve static files straight from the package in tests (no collectstatic run).
-STATIC_ROOT = PACKAGE_DIR / "static"  # noqa: F405
+# Serve static files straight from the package in tests (no collectstatic run): whitenoise and
+# the live server both find them through STATICFILES_DIRS, so there is no STATIC_ROOT to scan.
+STATIC_ROOT = None  # type: ignore[assignment]

@@ -1,0 +1,81 @@
+/* 企通 — the only page script (CSP: script-src 'self', so nothing inline).
+   1. every htmx request carries the CSRF token;
+   2. keyboard: Alt+1..9 opens the navigation item with that number, "/" focuses the search box;
+   3. a failed htmx request says so instead of failing silently. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && meta.content) {
+      return meta.content;
+    }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+    }
+  });
+
+  function isTyping(target) {
+    if (!target || !target.tagName) {
+      return false;
+    }
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    // Alt+digit: event.code is layout-independent (Alt+1 on a Chinese IME still says Digit1).
+    if (event.altKey && !event.ctrlKey && !event.metaKey) {
+      var m = /^Digit([1-9])$/.exec(event.code || "") || /^([1-9])$/.exec(event.key || "");
+      if (m) {
+        var link = document.querySelector('.site-nav a[data-shortcut="' + m[1] + '"]');
+        if (link) {
+          event.preventDefault();
+          window.location.assign(link.href);
+        }
+        return;
+      }
+    }
+    if (event.key === "/" && !event.altKey && !event.ctrlKey && !event.metaKey && !isTyping(event.target)) {
+      var search = document.querySelector("[data-search]") || document.querySelector('input[type="search"]');
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    }
+  });
+
+  var toastTimer = null;
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) {
+      return;
+    }
+    box.textContent = text;
+    box.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) {
+      toast("页面已过期或无权操作，请刷新页面后重试。");
+    } else if (status === 404) {
+      toast("未找到该内容，或不在您的工作范围内。");
+    } else {
+      toast("请求未能完成（" + status + "），请稍后重试。");
+    }
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    toast("网络连接中断，请检查网络后重试。");
+  });
+})();
