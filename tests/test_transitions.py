@@ -23,6 +23,7 @@ class FakeTicket:
     specialist_id: int | None = 5
     pending_request: str = ""
     callback_dissatisfied: bool = False
+    enterprise_rating: int | None = None
 
 
 # Actors related to the ticket: desk/supervisor of its region, handler of its lead department,
@@ -89,13 +90,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.SUSPENDED, "dept_leader"): {"request_extension", "resume"},
     (S.SUSPENDED, "operator"): {"withdraw"},
     (S.SUSPENDED, "desk_lead"): {"withdraw"},
-    (S.SUSPENDED, "enterprise"): {"withdraw"},
+    (S.SUSPENDED, "enterprise"): {"withdraw", "supplement"},
     (S.REPLIED, "desk_lead"): {"accept_reply", "send_back", "withdraw"} | OVERSIGHT,
     (S.REPLIED, "operator"): {"withdraw"},
     (S.REPLIED, "supervisor"): OVERSIGHT,
     (S.REPLIED, "system"): OVERSIGHT,
     (S.REPLIED, "enterprise"): {"withdraw"},
     (S.AWAITING_CALLBACK, "operator"): {"callback"},
+    (S.CLOSED, "enterprise"): {"rate"},
     (S.AWAITING_CALLBACK, "desk_lead"): {"callback"} | OVERSIGHT,
     (S.AWAITING_CALLBACK, "supervisor"): OVERSIGHT,
     (S.AWAITING_CALLBACK, "system"): OVERSIGHT,
@@ -124,6 +126,10 @@ def test_pending_request_blocks_department_and_enables_the_decision(kind: str) -
     assert set(
         allowed_actions(FakeTicket(S.SUSPENDED, pending_request=kind), RELATED["handler"])
     ) == {"resume"}
+
+
+def test_a_closed_ticket_is_rated_once() -> None:
+    assert allowed_actions(FakeTicket(S.CLOSED, enterprise_rating=4), RELATED["enterprise"]) == []
 
 
 def test_dissatisfied_callback_allows_redo_and_close_with_reason() -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("qitong.core.urls")),
     path("accounts/", include("qitong.accounts.urls")),
     path("", include("qitong.dashboards.urls")),
+    path("tickets/", include("qitong.tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -18,9 +18,10 @@ from qitong.accounts.models import User
 from qitong.core import clock
 from qitong.core.errors import ValidationFailed
 from qitong.tickets.models import Category, Ticket
-from qitong.tickets.presenters import present, timeline
+from qitong.tickets.presenters import attachments_for, present, timeline
 from qitong.tickets.selectors import ticket_get, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_act, ticket_create
+from qitong.tickets.services.attachments import decode_base64_uploads
 from qitong.tickets.states import FINAL_STATES, TicketState
 
 router = Router(tags=["工单"])
@@ -93,8 +94,20 @@ class TimelineOut(Schema):
     note: str
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    internal: bool
+    url: str
+
+
 class TicketDetailOut(TicketOut):
     timeline: list[TimelineOut]
+    attachments: list[AttachmentOut]
 
 
 class TicketPage(Schema):
@@ -114,6 +127,9 @@ class TicketIn(Schema):
     title: str = ""
     confidential: bool | None = None
     problem_category: str = ""
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, description='[{"name": "营业执照.pdf", "content_base64": "..."}]'
+    )
 
 
 class TicketFilter(Schema):
@@ -142,8 +158,10 @@ def _user(request: HttpRequest) -> User:
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
     user = _user(request)
     key = request.headers.get("Idempotency-Key", "")
+    fields = payload.dict()
+    files = decode_base64_uploads(fields.pop("attachments"))
     ticket, created = ticket_create(
-        data=TicketInput(**payload.dict()), user=user, idempotency_key=key
+        data=TicketInput(**fields), user=user, idempotency_key=key, files=files
     )
     ticket = ticket_get(actor=actor_of(user), pk=ticket.pk)
     return Status(201 if created else 200, present(ticket, actor_of(user)))
@@ -206,7 +224,11 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str
 def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
     actor = actor_of(_user(request))
     ticket = ticket_get(actor=actor, pk=ticket_id)
-    return {**present(ticket, actor), "timeline": timeline(ticket, actor)}
+    return {
+        **present(ticket, actor),
+        "timeline": timeline(ticket, actor),
+        "attachments": attachments_for(ticket, actor),
+    }
 
 
 @router.post(
@@ -223,9 +245,17 @@ def act_on_ticket(
     user = _user(request)
     data = dict(payload or {})
     version = data.pop("version", None)
+    files = decode_base64_uploads(data.pop("attachments", None) or [])
     if version is not None and not isinstance(version, int):
         raise ValidationFailed(fields={"version": "版本号应为整数"})
-    ticket_act(ticket_id=ticket_id, action=action, user=user, data=data, expected_version=version)
+    ticket_act(
+        ticket_id=ticket_id,
+        action=action,
+        user=user,
+        data=data,
+        expected_version=version,
+        files=files,
+    )
     actor = actor_of(user)
     return present(ticket_get(actor=actor, pk=ticket_id), actor)
 

@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.urls import reverse
+
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
@@ -214,3 +216,23 @@ def _public_note(event: Event) -> str:
     if event.action == "approve_extension":
         return f"延长 {payload.get('days', '')} 个工作日"
     return ""
+
+
+def attachments_for(ticket: Ticket, actor: Actor) -> list[dict[str, Any]]:
+    """Files the actor may see: an enterprise never sees internal files."""
+    qs = ticket.attachments.order_by("uploaded_at", "id")
+    if actor.role == Role.ENTERPRISE:
+        qs = qs.filter(internal=False)
+    return [
+        {
+            "id": a.pk,
+            "name": a.original_name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "uploaded_at": a.uploaded_at,
+            "internal": a.internal,
+            "url": reverse("tickets:attachment", args=[ticket.pk, a.pk]),
+        }
+        for a in qs
+    ]

@@ -37,6 +37,8 @@ class TicketFacts(Protocol):
     def pending_request(self) -> str: ...  # "" or a RequestKind
     @property
     def callback_dissatisfied(self) -> bool: ...
+    @property
+    def enterprise_rating(self) -> int | None: ...
 
 
 Relation = Callable[[TicketFacts, Actor], bool]
@@ -77,6 +79,10 @@ def pending(kind: RequestKind) -> Guard:
 
 def dissatisfied_callback(t: TicketFacts) -> str | None:
     return None if t.callback_dissatisfied else "只有回访不满意的工单才能重办或说明理由后办结"
+
+
+def not_rated(t: TicketFacts) -> str | None:
+    return "该工单已评价过" if t.enterprise_rating is not None else None
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "withdraw", "撤单", WITHDRAWABLE, S.WITHDRAWN, {Role.ENTERPRISE: own_enterprise, **DESK}
         ),
+        _t("supplement", "补充材料", {S.SUSPENDED}, None, {Role.ENTERPRISE: own_enterprise}),
+        _t("rate", "评价", {S.CLOSED}, None, {Role.ENTERPRISE: own_enterprise}, not_rated),
         _t("remind", "催办", SUPERVISED, None, OVERSIGHT),
         _t("escalate", "督办", SUPERVISED, None, OVERSIGHT),
         _t(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files import File
 from django.db import transaction
 
 from qitong.accounts.actor import SYSTEM, Actor, actor_of
@@ -27,6 +28,7 @@ from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import Assignment, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
+from qitong.tickets.services.attachments import check_uploads, store_attachments
 from qitong.tickets.states import (
     DEPARTMENT_STATES,
     FINAL_STATES,
@@ -124,6 +126,8 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], None]
+# Files brought by these actions are the enterprise's or meant for it; others are internal.
+PUBLIC_FILE_ACTIONS = frozenset({"supplement", "reply", "answer", "specialist_reply"})
 
 
 def ticket_act(
@@ -133,6 +137,7 @@ def ticket_act(
     user: User | None,
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    files: list[File[Any]] | None = None,
 ) -> Ticket:
     """Take `action` on a ticket as `user` (None = the system sweep).
 
@@ -141,6 +146,7 @@ def ticket_act(
     ValidationFailed naming each bad field. Nothing is written unless everything passes.
     """
     actor = actor_of(user) if user is not None else SYSTEM
+    checked = check_uploads(list(files or []))
     with transaction.atomic():
         ticket = tickets_visible_to(actor).select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
@@ -159,6 +165,13 @@ def ticket_act(
         )
         from_state = ticket.state
         HANDLERS[action](ctx)
+        if checked and user is not None:
+            ctx.payload["attachments"] = store_attachments(
+                ticket=ticket,
+                files=checked,
+                user=user,
+                internal=action not in PUBLIC_FILE_ACTIONS,
+            )
         if ctx.to_state and ctx.to_state != from_state:
             ctx.set(state=ctx.to_state)
             if ctx.to_state in FINAL_STATES:
@@ -570,6 +583,26 @@ def _withdraw(ctx: Ctx) -> None:
     _tell(_department_staff(held_by), ctx, "ticket_withdrawn", "企业已撤回该诉求，无需继续办理")
 
 
+def _supplement(ctx: Ctx) -> None:
+    ctx.text("note", "补充说明")
+    _tell(
+        _department_staff(ctx.ticket.lead_department_id),
+        ctx,
+        "ticket_supplemented",
+        "企业已补充材料，请查看后恢复办理",
+    )
+
+
+def _rate(ctx: Ctx) -> None:
+    raw = ctx.data.get("rating")
+    rating = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()) else 0
+    if rating not in Satisfaction.values:
+        raise ValidationFailed(fields={"rating": "评价应为 1（非常不满意）到 5（非常满意）"})
+    ctx.text("comment", "评价意见", required=False)
+    ctx.payload["rating"] = rating
+    ctx.set(enterprise_rating=rating)
+
+
 def _oversight(ctx: Ctx, flag: str, kind: str, text: str) -> None:
     ctx.text("note", "说明", required=False)
     ticket = ctx.ticket
@@ -634,4 +667,6 @@ HANDLERS: dict[str, Handler] = {
     "remind": _remind,
     "escalate": _escalate,
     "reassign": _reassign,
+    "supplement": _supplement,
+    "rate": _rate,
 }

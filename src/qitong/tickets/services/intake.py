@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -22,6 +24,7 @@ from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
+from qitong.tickets.services.attachments import CheckedFile, check_uploads, store_attachments
 from qitong.tickets.states import (
     Channel,
     Milestone,
@@ -129,7 +132,11 @@ def _next_number() -> str:
 
 
 def ticket_create(
-    *, data: TicketInput, user: User, idempotency_key: str = ""
+    *,
+    data: TicketInput,
+    user: User,
+    idempotency_key: str = "",
+    files: list[File[Any]] | None = None,
 ) -> tuple[Ticket, bool]:
     """File an appeal. Returns (ticket, created); with an idempotency key already used by
     this user the earlier ticket is returned and nothing is written (created=False)."""
@@ -139,9 +146,10 @@ def ticket_create(
     if key and (existing := Ticket.objects.filter(created_by=user, idempotency_key=key).first()):
         return existing, False
     enterprise, category, phone = _validate(data, user)
+    checked = check_uploads(list(files or []))
     try:
         with transaction.atomic():
-            ticket = _insert(data, user, enterprise, category, phone, key)
+            ticket = _insert(data, user, enterprise, category, phone, key, checked)
     except IntegrityError:
         existing = (
             Ticket.objects.filter(created_by=user, idempotency_key=key).first() if key else None
@@ -153,7 +161,13 @@ def ticket_create(
 
 
 def _insert(
-    data: TicketInput, user: User, enterprise: Enterprise, category: Category, phone: str, key: str
+    data: TicketInput,
+    user: User,
+    enterprise: Enterprise,
+    category: Category,
+    phone: str,
+    key: str,
+    files: list[CheckedFile],
 ) -> Ticket:
     now = clock.now()
     online = user.role == Role.ENTERPRISE
@@ -214,6 +228,7 @@ def _insert(
             "credit_code": enterprise.credit_code,
             "confidential": confidential,
             "content_sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "attachments": store_attachments(ticket=ticket, files=files, user=user),
         },
     )
     if not online:
