@@ -19,6 +19,8 @@ from qitong.directory.models import (
 )
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.validators import USCC_ALPHABET, uscc_check_char
+from qitong.tickets.categories import seed_defaults
+from qitong.tickets.models import Category, SlaPolicy
 
 _seq = count(1)
 PASSWORD = "test-pass-123"
@@ -34,8 +36,11 @@ def credit_code(n: int | None = None, region: str = "150102") -> str:
 
 def region(code: str, name: str, parent: Region | None = None) -> Region:
     level = (
-        RegionLevel.PROVINCE if code.endswith("0000")
-        else RegionLevel.CITY if code.endswith("00") else RegionLevel.COUNTY
+        RegionLevel.PROVINCE
+        if code.endswith("0000")
+        else RegionLevel.CITY
+        if code.endswith("00")
+        else RegionLevel.COUNTY
     )
     obj, _ = Region.objects.get_or_create(
         code=code, defaults={"name": name, "level": level, "parent": parent}
@@ -44,9 +49,13 @@ def region(code: str, name: str, parent: Region | None = None) -> Region:
 
 
 def department(name: str, reg: Region, **kw: object) -> Department:
-    level = {RegionLevel.PROVINCE: DepartmentLevel.PROVINCE, RegionLevel.CITY: DepartmentLevel.CITY}.get(
-        RegionLevel(reg.level), DepartmentLevel.COUNTY)
-    return Department.objects.create(code=f"D{next(_seq):05d}", name=name, region=reg, level=level, **kw)
+    level = {
+        RegionLevel.PROVINCE: DepartmentLevel.PROVINCE,
+        RegionLevel.CITY: DepartmentLevel.CITY,
+    }.get(RegionLevel(reg.level), DepartmentLevel.COUNTY)
+    return Department.objects.create(
+        code=f"D{next(_seq):05d}", name=name, region=reg, level=level, **kw
+    )
 
 
 def desk(name: str, reg: Region) -> Desk:
@@ -54,11 +63,13 @@ def desk(name: str, reg: Region) -> Desk:
 
 
 def enterprise(name: str, reg: Region, phone: str = "") -> Enterprise:
-    ent = Enterprise.objects.create(credit_code=credit_code(region=reg.code), name=name, region=reg,
-                                    industry="C", size="small")
+    ent = Enterprise.objects.create(
+        credit_code=credit_code(region=reg.code), name=name, region=reg, industry="C", size="small"
+    )
     if phone:
-        Contact.objects.create(enterprise=ent, name="联系人", phone=phone, phone_kind="mobile",
-                               is_primary=True)
+        Contact.objects.create(
+            enterprise=ent, name="联系人", phone=phone, phone_kind="mobile", is_primary=True
+        )
     return ent
 
 
@@ -88,6 +99,8 @@ class World:
 
 def world() -> World:
     """Hohhot (in scope) and Baotou (out of scope for the Hohhot-scoped users)."""
+    # Seeded by a data migration; a transactional test's flush empties them, so re-seed.
+    seed_defaults(Category, SlaPolicy)
     prov = region("150000", "内蒙古自治区")
     hohhot = region("150100", "呼和浩特市", prov)
     xincheng = region("150102", "新城区", hohhot)
@@ -101,8 +114,14 @@ def world() -> World:
     baotou_ent = enterprise("包头测试钢铁有限公司", kundulun, phone="13800000002")
     domain, _ = PolicyDomain.objects.get_or_create(code="tax", defaults={"name": "税费"})
     spec_user = user("specialist", Role.SPECIALIST)
-    spec = Specialist.objects.create(code="S00001", name="专员甲", user=spec_user, department=dept,
-                                     region=hohhot, languages=["zh"])
+    spec = Specialist.objects.create(
+        code="S00001",
+        name="专员甲",
+        user=spec_user,
+        department=dept,
+        region=hohhot,
+        languages=["zh"],
+    )
     spec.domains.add(domain)
     users = {
         "operator": user("operator", Role.OPERATOR, desk=the_desk),
@@ -115,5 +134,18 @@ def world() -> World:
         "auditor": user("auditor", Role.AUDITOR),
         "enterprise": user("enterprise", Role.ENTERPRISE, enterprise=ent, phone="13800000001"),
     }
-    return World(prov, hohhot, xincheng, baotou, kundulun, the_desk, baotou_desk, dept, baotou_dept,
-                  ent, baotou_ent, spec, users)
+    return World(
+        prov,
+        hohhot,
+        xincheng,
+        baotou,
+        kundulun,
+        the_desk,
+        baotou_desk,
+        dept,
+        baotou_dept,
+        ent,
+        baotou_ent,
+        spec,
+        users,
+    )

@@ -97,3 +97,25 @@ DEFAULT_CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ),
     ("other", "其他", [("other.general", "其他事项")]),
 ]
+
+
+def seed_defaults(category_model: type, policy_model: type) -> None:
+    """Create the default categories and SLA policies that do not exist yet (used by the data
+    migration, and by tests whose transactional flush empties the tables)."""
+    from qitong.tickets.deadlines import DEFAULT_POLICIES
+
+    for i, (code, name, children) in enumerate(DEFAULT_CATEGORIES):
+        parent, _ = category_model.objects.get_or_create(  # type: ignore[attr-defined]
+            code=code, defaults={"name": name, "sort_order": i}
+        )
+        for j, (child_code, child_name) in enumerate(children):
+            category_model.objects.get_or_create(  # type: ignore[attr-defined]
+                code=child_code, defaults={"name": child_name, "parent": parent, "sort_order": j}
+            )
+    for (ticket_type, urgency, milestone), limit in DEFAULT_POLICIES.items():
+        policy_model.objects.get_or_create(  # type: ignore[attr-defined]
+            ticket_type=ticket_type,
+            urgency=urgency,
+            milestone=milestone,
+            defaults={"amount": limit.amount, "unit": limit.unit, "warn_ratio": limit.warn_ratio},
+        )
