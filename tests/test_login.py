@@ -322,3 +322,11 @@ def test_send_code_without_javascript_returns_the_login_page(
     assert "验证码已发送" in html
     assert f'action="{reverse("accounts:enterprise_login")}"' in html  # 登录 posts to the login
     assert len(MemorySmsBackend.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_staff_form_refuses_enterprise_accounts(world: World) -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "enterprise", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session

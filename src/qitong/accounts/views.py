@@ -44,6 +44,9 @@ def _staff_authenticate(request: HttpRequest, form: StaffLoginForm) -> None:
         form.add_error(None, LOCKED_MESSAGE)
         return
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
+    if user is not None and getattr(user, "is_enterprise", False):
+        # Enterprise accounts sign in with credit code + mobile + SMS code only.
+        user = None
     if user is None:
         services.login_record_failure(username=username, ip=_client_ip(request))
         if services.login_is_locked(username=username):
