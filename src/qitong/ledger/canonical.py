@@ -12,8 +12,18 @@ import json
 from typing import Any
 
 HASHED_FIELDS = (
-    "subject_type", "subject_id", "seq", "occurred_at", "actor_id", "actor_display",
-    "actor_role", "action", "from_state", "to_state", "payload", "prev_hash",
+    "subject_type",
+    "subject_id",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_display",
+    "actor_role",
+    "action",
+    "from_state",
+    "to_state",
+    "payload",
+    "prev_hash",
 )
 
 

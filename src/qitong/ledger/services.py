@@ -89,8 +89,12 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
 
 
 def ledger_record_change(
-    *, obj: models.Model, action: str, actor: User | None,
-    before: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
+    *,
+    obj: models.Model,
+    action: str,
+    actor: User | None,
+    before: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Event:
     """Record a create/update/deactivate of reference data with what changed."""
     after = snapshot(obj)
@@ -100,13 +104,18 @@ def ledger_record_change(
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
     subject_type, subject_id = subject_key(obj)
     return ledger_record(
-        subject_type=subject_type, subject_id=subject_id, action=action, actor=actor,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        actor=actor,
         payload={"display": str(obj), "changes": changes, **(extra or {})},
     )
 
 
 def events_for(subject_type: str, subject_id: str | int) -> models.QuerySet[Event]:
-    return Event.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by("seq")
+    return Event.objects.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by(
+        "seq"
+    )
 
 
 @dataclass(frozen=True)
@@ -151,9 +160,9 @@ def ledger_verify(*, subject_type: str | None = None) -> VerifyResult:
         elif event_hash({f: getattr(event, f) for f in HASHED_FIELDS}) != event.hash:
             reason = "内容与哈希不符（事件被改动）"
         if reason:
-            return VerifyResult(verified, Break(event.pk, event.subject_type, event.subject_id,
-                                                event.seq, reason))
+            return VerifyResult(
+                verified, Break(event.pk, event.subject_type, event.subject_id, event.seq, reason)
+            )
         verified += 1
         expected_seq, expected_prev = event.seq + 1, event.hash
     return VerifyResult(verified, None)
-

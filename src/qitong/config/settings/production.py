@@ -7,8 +7,12 @@ from .base import DATABASES, DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
 
 if DEBUG:
     raise ImproperlyConfigured("生产环境不得开启 DEBUG (unset DEBUG)")
-if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 40:
-    raise ImproperlyConfigured("生产环境必须设置至少 40 个字符的 SECRET_KEY")
+# The same bar as Django's deploy check (security.W009): 50+ characters, 5+ distinct ones.
+if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "生产环境必须设置至少 50 个字符的随机 SECRET_KEY"
+        '（可用 python -c "import secrets; print(secrets.token_urlsafe(50))" 生成）'
+    )
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and not env_bool("QITONG_ALLOW_SQLITE"):
     raise ImproperlyConfigured(
         "生产环境应使用 PostgreSQL (DATABASE_URL)；确需 SQLite 请设置 QITONG_ALLOW_SQLITE=1"
