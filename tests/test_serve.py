@@ -29,13 +29,14 @@ import pytest
 from django_q.models import Schedule
 
 from qitong.core.health import WORKER_NAME
-from qitong.core.management.commands.serve import (
+from qitong.core.management.commands.serve import heartbeat_enqueue
+from qitong.core.models import WorkerHeartbeat
+from qitong.core.schedules import (
     HEARTBEAT_FUNC,
     HEARTBEAT_SCHEDULE_NAME,
-    heartbeat_enqueue,
-    heartbeat_schedule_ensure,
+    SCHEDULES,
+    schedules_ensure,
 )
-from qitong.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="process checks read /proc (Linux)"
@@ -49,13 +50,14 @@ STOP_DEADLINE = 15.0
 
 
 @pytest.mark.django_db
-def test_heartbeat_schedule_is_created_once_and_repaired():
-    heartbeat_schedule_ensure()
+def test_schedules_are_created_once_and_repaired():
+    schedules_ensure()
     Schedule.objects.filter(name=HEARTBEAT_SCHEDULE_NAME).update(func="wrong.func", minutes=5)
-    heartbeat_schedule_ensure()
+    schedules_ensure()
 
     schedule = Schedule.objects.get(name=HEARTBEAT_SCHEDULE_NAME)
-    assert Schedule.objects.count() == 1
+    assert Schedule.objects.count() == len(SCHEDULES)
+    assert Schedule.objects.filter(func="qitong.tickets.tasks.sweep", minutes=1).exists()
     assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         HEARTBEAT_FUNC,
         Schedule.MINUTES,

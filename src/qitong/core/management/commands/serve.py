@@ -27,28 +27,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-HEARTBEAT_SCHEDULE_NAME = "qitong-worker-heartbeat"
-HEARTBEAT_FUNC = "qitong.core.health.worker_heartbeat"
+from qitong.core.schedules import HEARTBEAT_FUNC, HEARTBEAT_SCHEDULE_NAME, schedules_ensure
+
 POLL_SECONDS = 0.2
-
-
-def heartbeat_schedule_ensure() -> Any:
-    """The worker's heartbeat runs every minute from a persistent django-q2 Schedule.
-
-    Keyed by name, so starting `qitong serve` again (or on several machines) keeps one row.
-    """
-    from django_q.models import Schedule
-
-    schedule, _ = Schedule.objects.update_or_create(
-        name=HEARTBEAT_SCHEDULE_NAME,
-        defaults={
-            "func": HEARTBEAT_FUNC,
-            "schedule_type": Schedule.MINUTES,
-            "minutes": 1,
-            "repeats": -1,
-        },
-    )
-    return schedule
 
 
 def heartbeat_enqueue() -> str:
@@ -130,7 +111,7 @@ class Command(BaseCommand):
             raise CommandError("--web-workers 与 --threads 至少为 1")
         self._check_database()
         self._check_port(host, port)
-        heartbeat_schedule_ensure()
+        schedules_ensure()
         heartbeat_enqueue()
         # whitenoise serves from the app directories (finders); an absent STATIC_ROOT only
         # makes every worker warn at start-up.
