@@ -19,8 +19,16 @@ from django.test import Client
 from tests.factories import World
 
 ROLES = (
-    "anonymous", "enterprise", "operator", "desk_lead", "handler", "dept_leader", "specialist",
-    "supervisor", "admin", "auditor",
+    "anonymous",
+    "enterprise",
+    "operator",
+    "desk_lead",
+    "handler",
+    "dept_leader",
+    "specialist",
+    "supervisor",
+    "admin",
+    "auditor",
 )
 
 
@@ -55,8 +63,9 @@ def client_for(world: World, role: str) -> Client:
 def request(client: Client, method: str, path: str, body: dict[str, Any] | None) -> Any:
     if method == "GET":
         return client.get(path)
-    return client.generic(method, path, data=json.dumps(body or {}),
-                          content_type="application/json")
+    return client.generic(
+        method, path, data=json.dumps(body or {}), content_type="application/json"
+    )
 
 
 def check_case(world: World, case: Case, role: str) -> None:

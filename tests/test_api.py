@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 def _enterprise_body(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "credit_code": "914403001922038216", "name": "示例新登记有限公司", "region": "150102",
-        "industry": "I", "size": "micro", "contacts": [{"name": "王五", "phone": "+86 139-1234-5678"}],
+        "credit_code": "914403001922038216",
+        "name": "示例新登记有限公司",
+        "region": "150102",
+        "industry": "I",
+        "size": "micro",
+        "contacts": [{"name": "王五", "phone": "+86 139-1234-5678"}],
     }
     body.update(overrides)
     return body
@@ -35,7 +39,9 @@ def test_unauthenticated_gets_the_error_shape(client) -> None:
     response = client.get("/api/v1/me")
     assert response.status_code == 401
     assert response.json() == {
-        "code": "unauthenticated", "message": "请先登录，或提供有效的访问令牌", "fields": {},
+        "code": "unauthenticated",
+        "message": "请先登录，或提供有效的访问令牌",
+        "fields": {},
     }
 
 
@@ -53,7 +59,9 @@ def test_me_for_enterprise_user_gives_its_enterprise(world: World) -> None:
     data = client_for(world, "enterprise").get("/api/v1/me").json()
     assert data["role"] == "enterprise"
     assert data["enterprise"] == {
-        "id": world.ent.pk, "credit_code": world.ent.credit_code, "name": world.ent.name,
+        "id": world.ent.pk,
+        "credit_code": world.ent.credit_code,
+        "name": world.ent.name,
     }
 
 
@@ -89,9 +97,7 @@ def test_enterprise_user_sees_only_its_own_enterprise(world: World) -> None:
     assert [i["id"] for i in items] == [world.ent.pk]
 
 
-@pytest.mark.parametrize(
-    "code", ["914403001922038216", "9144030071526726XG", "91110000600037341L"]
-)
+@pytest.mark.parametrize("code", ["914403001922038216", "9144030071526726XG", "91110000600037341L"])
 def test_create_enterprise_accepts_valid_credit_codes(world: World, code: str) -> None:
     response = client_for(world, "operator").post(
         "/api/v1/enterprises", _enterprise_body(credit_code=code), content_type="application/json"
@@ -101,14 +107,21 @@ def test_create_enterprise_accepts_valid_credit_codes(world: World, code: str) -
     assert data["credit_code"] == code
     assert data["contacts"][0]["phone"] == "13912345678"
     enterprise = Enterprise.objects.get(credit_code=code)
-    assert Event.objects.filter(subject_type="enterprises.enterprise",
-                                subject_id=str(enterprise.pk)).count() == 1
+    assert (
+        Event.objects.filter(
+            subject_type="enterprises.enterprise", subject_id=str(enterprise.pk)
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize(
     ("code", "message"),
     [
-        ("914403001922038217", "统一社会信用代码校验位（第 18 位）不正确：应为 6，实为 7，请核对是否抄错"),
+        (
+            "914403001922038217",
+            "统一社会信用代码校验位（第 18 位）不正确：应为 6，实为 7，请核对是否抄错",
+        ),
         ("91440300192203821I", "统一社会信用代码不能含字母 I、O、Z、S、V（发现 I）"),
         ("9144030019220382O6", "统一社会信用代码不能含字母 I、O、Z、S、V（发现 O）"),
         ("91440300192203821", "统一社会信用代码应为 18 位，当前为 17 位"),
@@ -131,8 +144,13 @@ def test_create_enterprise_names_every_bad_field_and_changes_nothing(world: Worl
     before = (Enterprise.objects.count(), Event.objects.count())
     response = client_for(world, "operator").post(
         "/api/v1/enterprises",
-        _enterprise_body(name=" ", region="150100", industry="Z", size="huge",
-                         contacts=[{"name": "", "phone": "12345"}]),
+        _enterprise_body(
+            name=" ",
+            region="150100",
+            industry="Z",
+            size="huge",
+            contacts=[{"name": "", "phone": "12345"}],
+        ),
         content_type="application/json",
     )
     assert response.status_code == 422
@@ -151,8 +169,9 @@ def test_create_enterprise_names_every_bad_field_and_changes_nothing(world: Worl
 def test_create_enterprise_missing_field_is_named(world: World) -> None:
     body = _enterprise_body()
     del body["credit_code"]
-    response = client_for(world, "operator").post("/api/v1/enterprises", body,
-                                                 content_type="application/json")
+    response = client_for(world, "operator").post(
+        "/api/v1/enterprises", body, content_type="application/json"
+    )
     assert response.status_code == 422
     assert response.json()["fields"] == {"credit_code": "必填"}
 
@@ -160,7 +179,9 @@ def test_create_enterprise_missing_field_is_named(world: World) -> None:
 def test_create_enterprise_twice_is_a_conflict(world: World) -> None:
     client = client_for(world, "operator")
     body = _enterprise_body(credit_code=credit_code())
-    assert client.post("/api/v1/enterprises", body, content_type="application/json").status_code == 201
+    assert (
+        client.post("/api/v1/enterprises", body, content_type="application/json").status_code == 201
+    )
     again = client.post("/api/v1/enterprises", body, content_type="application/json")
     assert again.status_code == 409
     assert again.json()["fields"] == {"credit_code": "该统一社会信用代码已登记"}

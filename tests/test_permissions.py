@@ -8,35 +8,69 @@ from tests.factories import World, credit_code
 from tests.matrix import ROLES, Case, check_case, matrix, matrix_ids
 
 ALL_SIGNED_IN = {role: 200 for role in ROLES if role != "anonymous"}
-SCOPED = frozenset({"enterprise", "operator", "desk_lead", "handler", "dept_leader", "specialist",
-                    "supervisor"})
+SCOPED = frozenset(
+    {"enterprise", "operator", "desk_lead", "handler", "dept_leader", "specialist", "supervisor"}
+)
 
 
 def _new_enterprise(world: World) -> dict[str, object]:
-    return {"credit_code": credit_code(region="150102"), "name": "矩阵测试有限公司",
-            "region": "150102", "industry": "C", "size": "small",
-            "contacts": [{"name": "张三", "phone": "13912345678"}]}
+    return {
+        "credit_code": credit_code(region="150102"),
+        "name": "矩阵测试有限公司",
+        "region": "150102",
+        "industry": "C",
+        "size": "small",
+        "contacts": [{"name": "张三", "phone": "13912345678"}],
+    }
 
 
 def _home(url: str, *roles: str) -> Case:
-    return Case(id=f"page{url}", method="GET", path=lambda w: url,
-                expect={role: 200 for role in roles})
+    return Case(
+        id=f"page{url}", method="GET", path=lambda w: url, expect={role: 200 for role in roles}
+    )
 
 
 CASES = [
     Case(id="api-me", method="GET", path=lambda w: "/api/v1/me", expect=ALL_SIGNED_IN, api=True),
-    Case(id="api-regions", method="GET", path=lambda w: "/api/v1/regions", expect=ALL_SIGNED_IN,
-         api=True),
-    Case(id="api-departments", method="GET", path=lambda w: "/api/v1/departments",
-         expect=ALL_SIGNED_IN, api=True),
-    Case(id="api-enterprises-search", method="GET", path=lambda w: "/api/v1/enterprises?q=测试",
-         expect=ALL_SIGNED_IN, api=True),
-    Case(id="api-enterprise-detail", method="GET",
-         path=lambda w: f"/api/v1/enterprises/{w.ent.pk}", expect=ALL_SIGNED_IN, api=True,
-         out_of_scope=lambda w: f"/api/v1/enterprises/{w.baotou_ent.pk}", scoped_roles=SCOPED),
-    Case(id="api-enterprise-create", method="POST", path=lambda w: "/api/v1/enterprises",
-         body=_new_enterprise, expect={"operator": 201, "desk_lead": 201, "admin": 201},
-         default=403, api=True),
+    Case(
+        id="api-regions",
+        method="GET",
+        path=lambda w: "/api/v1/regions",
+        expect=ALL_SIGNED_IN,
+        api=True,
+    ),
+    Case(
+        id="api-departments",
+        method="GET",
+        path=lambda w: "/api/v1/departments",
+        expect=ALL_SIGNED_IN,
+        api=True,
+    ),
+    Case(
+        id="api-enterprises-search",
+        method="GET",
+        path=lambda w: "/api/v1/enterprises?q=测试",
+        expect=ALL_SIGNED_IN,
+        api=True,
+    ),
+    Case(
+        id="api-enterprise-detail",
+        method="GET",
+        path=lambda w: f"/api/v1/enterprises/{w.ent.pk}",
+        expect=ALL_SIGNED_IN,
+        api=True,
+        out_of_scope=lambda w: f"/api/v1/enterprises/{w.baotou_ent.pk}",
+        scoped_roles=SCOPED,
+    ),
+    Case(
+        id="api-enterprise-create",
+        method="POST",
+        path=lambda w: "/api/v1/enterprises",
+        body=_new_enterprise,
+        expect={"operator": 201, "desk_lead": 201, "admin": 201},
+        default=403,
+        api=True,
+    ),
     _home("/desk/", "operator", "desk_lead"),
     _home("/department/", "handler", "dept_leader"),
     _home("/specialist/", "specialist"),

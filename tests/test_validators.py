@@ -48,14 +48,21 @@ def test_inner_organisation_code_check_only_warns() -> None:
     body = "91440300192203829"
     code = body + uscc_check_char(body)
     validate_credit_code(code)
-    assert credit_code_warnings(code) == ["组织机构代码（第 9-17 位）的校验位与标准不符，请核对（不影响保存）"]
+    assert credit_code_warnings(code) == [
+        "组织机构代码（第 9-17 位）的校验位与标准不符，请核对（不影响保存）"
+    ]
     assert credit_code_warnings("914403001922038216") == []
 
 
 @pytest.mark.django_db
 def test_model_full_clean_reports_the_credit_code_field(world) -> None:
-    enterprise = Enterprise(credit_code="914403001922038217", name="甲", region=world.xincheng,
-                            industry="C", size="small")
+    enterprise = Enterprise(
+        credit_code="914403001922038217",
+        name="甲",
+        region=world.xincheng,
+        industry="C",
+        size="small",
+    )
     with pytest.raises(ValidationError) as info:
         enterprise.full_clean()
     assert "校验位" in info.value.message_dict["credit_code"][0]

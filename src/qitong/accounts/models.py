@@ -24,14 +24,38 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.OPERATOR)
     display_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号码", max_length=20, blank=True, db_index=True)
-    desk = models.ForeignKey(Desk, verbose_name="所属专席", null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="staff")
-    department = models.ForeignKey(Department, verbose_name="所属单位", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="staff")
-    region = models.ForeignKey(Region, verbose_name="管辖区域", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="staff")
-    enterprise = models.ForeignKey(Enterprise, verbose_name="所属企业", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="users")
+    desk = models.ForeignKey(
+        Desk,
+        verbose_name="所属专席",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name="管辖区域",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name="所属企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
 
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
 
@@ -40,7 +64,8 @@ class User(AbstractUser):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "phone"], name="enterprise_user_phone",
+                fields=["enterprise", "phone"],
+                name="enterprise_user_phone",
                 condition=models.Q(enterprise__isnull=False),
             ),
         ]
@@ -84,8 +109,9 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for integrations; only its SHA-256 is stored, the token is shown once."""
 
-    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField("用途", max_length=100, blank=True)
     prefix = models.CharField("前缀", max_length=12, db_index=True)
     key_hash = models.CharField("摘要", max_length=64, unique=True)

@@ -27,6 +27,7 @@ def _digest(value: str) -> str:
 
 # --- API tokens -------------------------------------------------------------------------------
 
+
 def token_create(*, user: User, name: str = "", actor: User | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its plain value (shown once, stored only hashed)."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -34,8 +35,13 @@ def token_create(*, user: User, name: str = "", actor: User | None = None) -> tu
         token = ApiToken.objects.create(
             user=user, name=name, prefix=plain[:10], key_hash=_digest(plain), created_at=clock.now()
         )
-        ledger_record(subject_type="accounts.user", subject_id=user.pk, action="token_create",
-                      actor=actor, payload={"token_id": token.pk, "prefix": token.prefix, "name": name})
+        ledger_record(
+            subject_type="accounts.user",
+            subject_id=user.pk,
+            action="token_create",
+            actor=actor,
+            payload={"token_id": token.pk, "prefix": token.prefix, "name": name},
+        )
     return token, plain
 
 
@@ -45,9 +51,13 @@ def token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = clock.now()
             token.save(update_fields=["revoked_at"])
-            ledger_record(subject_type="accounts.user", subject_id=token.user_id,
-                          action="token_revoke", actor=actor,
-                          payload={"token_id": token.pk, "prefix": token.prefix})
+            ledger_record(
+                subject_type="accounts.user",
+                subject_id=token.user_id,
+                action="token_revoke",
+                actor=actor,
+                payload={"token_id": token.pk, "prefix": token.prefix},
+            )
     return token
 
 
@@ -70,6 +80,7 @@ def token_authenticate(*, token: str) -> User | None:
 
 # --- staff login throttling -------------------------------------------------------------------
 
+
 def login_is_locked(*, username: str) -> bool:
     since = clock.now() - dt.timedelta(seconds=settings.QITONG_LOGIN_LOCK_SECONDS)
     failures = LoginFailure.objects.filter(username=username.lower(), created_at__gte=since).count()
@@ -85,6 +96,7 @@ def login_clear_failures(*, username: str) -> None:
 
 
 # --- enterprise SMS login ---------------------------------------------------------------------
+
 
 def _enterprise_user(credit_code: str, phone: str) -> User | None:
     return (
@@ -112,18 +124,26 @@ def sms_code_send(*, credit_code: str, phone: str) -> SmsCode | None:
     last = recent.first()
     if last and (now - last.created_at).total_seconds() < settings.QITONG_SMS_CODE_INTERVAL_SECONDS:
         raise RateLimited("验证码发送过于频繁，请 1 分钟后再试")
-    if recent.filter(created_at__gte=now - dt.timedelta(days=1)).count() >= settings.QITONG_SMS_CODES_PER_DAY:
+    if (
+        recent.filter(created_at__gte=now - dt.timedelta(days=1)).count()
+        >= settings.QITONG_SMS_CODES_PER_DAY
+    ):
         raise RateLimited("该号码今日获取验证码次数已达上限，请明天再试或联系专席")
     user = _enterprise_user(credit_code, mobile.number)
     code = f"{secrets.randbelow(10**6):06d}"
     row = SmsCode.objects.create(
-        phone=mobile.number, credit_code=credit_code, code_hash=_digest(code if user else ""),
-        created_at=now, expires_at=now + dt.timedelta(seconds=settings.QITONG_SMS_CODE_TTL_SECONDS),
+        phone=mobile.number,
+        credit_code=credit_code,
+        code_hash=_digest(code if user else ""),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.QITONG_SMS_CODE_TTL_SECONDS),
     )
     if user is None:
         return None
     transaction.on_commit(
-        lambda: get_backend().send(mobile.number, f"【企通】您的登录验证码为 {code}，5 分钟内有效。如非本人操作请忽略。")
+        lambda: get_backend().send(
+            mobile.number, f"【企通】您的登录验证码为 {code}，5 分钟内有效。如非本人操作请忽略。"
+        )
     )
     return row
 
@@ -165,12 +185,21 @@ def sms_login_verify(*, credit_code: str, phone: str, code: str) -> User:
 SCOPE_FIELDS = ("role", "desk_id", "department_id", "region_id", "enterprise_id", "is_active")
 
 
-def user_record_scope_change(*, user: User, before: dict[str, object] | None, actor: User | None) -> None:
+def user_record_scope_change(
+    *, user: User, before: dict[str, object] | None, actor: User | None
+) -> None:
     """Ledger a user's role/scope as set by the admin or import (the caller saved the user)."""
     after = snapshot(user, SCOPE_FIELDS)
-    changes = {k: [None if before is None else before.get(k), v] for k, v in after.items()
-               if before is None or before.get(k) != v}
+    changes = {
+        k: [None if before is None else before.get(k), v]
+        for k, v in after.items()
+        if before is None or before.get(k) != v
+    }
     if changes:
-        ledger_record(subject_type="accounts.user", subject_id=user.pk,
-                      action="user_create" if before is None else "user_scope_change",
-                      actor=actor, payload={"display": user.username, "changes": changes})
+        ledger_record(
+            subject_type="accounts.user",
+            subject_id=user.pk,
+            action="user_create" if before is None else "user_scope_change",
+            actor=actor,
+            payload={"display": user.username, "changes": changes},
+        )

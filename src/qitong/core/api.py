@@ -59,8 +59,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     fields: dict[str, str] = {}
     for err in exc.errors:
         fields.setdefault(_field_name(err.get("loc", ())), _pydantic_message(err))
-    return error_response(request, 422, ValidationFailed.code, ValidationFailed.default_message,
-                          fields)
+    return error_response(
+        request, 422, ValidationFailed.code, ValidationFailed.default_message, fields
+    )
 
 
 def _pydantic_message(err: dict[str, Any]) -> str:
@@ -83,8 +84,9 @@ def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -
         fields = {name: " ".join(errs[0].messages) for name, errs in exc.error_dict.items()}
     else:
         fields = {"__all__": " ".join(exc.messages)}
-    return error_response(request, 422, ValidationFailed.code, ValidationFailed.default_message,
-                          fields)
+    return error_response(
+        request, 422, ValidationFailed.code, ValidationFailed.default_message, fields
+    )
 
 
 @api.exception_handler(Http404)

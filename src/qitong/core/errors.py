@@ -13,7 +13,10 @@ class DomainError(Exception):
     default_message = "操作未能完成"
 
     def __init__(
-        self, message: str | None = None, *, fields: dict[str, str] | None = None,
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
         code: str | None = None,
     ) -> None:
         self.message = message or self.default_message

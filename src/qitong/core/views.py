@@ -12,7 +12,9 @@ from qitong.core.health import health_status
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 while the database answers (worker status reported, not fatal); 503 otherwise."""
     ok, report = health_status()
-    report["status"] = "ok" if ok and report.get("worker", {}).get("ok") else ("degraded" if ok else "down")
+    report["status"] = (
+        "ok" if ok and report.get("worker", {}).get("ok") else ("degraded" if ok else "down")
+    )
     return JsonResponse(report, status=200 if ok else 503)
 
 

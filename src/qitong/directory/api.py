@@ -67,7 +67,9 @@ class DepartmentFilter(Schema):
 
 @router.get("/departments", response=list[DepartmentOut], summary="承办单位")
 @paginate(LimitOffsetPagination, page_size=100)
-def list_departments(request: HttpRequest, filters: Query[DepartmentFilter]) -> QuerySet[Department]:
+def list_departments(
+    request: HttpRequest, filters: Query[DepartmentFilter]
+) -> QuerySet[Department]:
     user: User = request.user  # type: ignore[assignment]
     qs = departments_visible_to(user)
     if filters.name:

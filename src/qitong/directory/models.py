@@ -24,7 +24,11 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=50)
     level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
@@ -60,15 +64,22 @@ class Department(models.Model):
     code = models.CharField("机构代码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
-    region = models.ForeignKey(Region, verbose_name="所属区划", on_delete=models.PROTECT,
-                               related_name="departments")
+    region = models.ForeignKey(
+        Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="departments"
+    )
     level = models.CharField("层级", max_length=10, choices=DepartmentLevel.choices)
     kind = models.CharField(
-        "职能类别", max_length=40, blank=True,
+        "职能类别",
+        max_length=40,
+        blank=True,
         help_text="同类部门在各级的统一标识，如 market_regulation（市场监管）",
     )
     parent = models.ForeignKey(
-        "self", verbose_name="上级业务部门", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级业务部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     is_business_env_authority = models.BooleanField("营商环境主管部门", default=False)
@@ -92,8 +103,9 @@ class Desk(models.Model):
 
     code = models.CharField("专席编码", max_length=32, unique=True)
     name = models.CharField("名称", max_length=100)
-    region = models.ForeignKey(Region, verbose_name="服务区域", on_delete=models.PROTECT,
-                               related_name="desks")
+    region = models.ForeignKey(
+        Region, verbose_name="服务区域", on_delete=models.PROTECT, related_name="desks"
+    )
     phone = models.CharField("专席电话", max_length=30, blank=True)
     active = models.BooleanField("启用", default=True)
 
@@ -134,14 +146,22 @@ class Specialist(models.Model):
     name = models.CharField("姓名", max_length=50)
     phone = models.CharField("联系电话", max_length=20, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="specialist_profile",
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="specialist_profile",
     )
-    department = models.ForeignKey(Department, verbose_name="所在单位", on_delete=models.PROTECT,
-                                   related_name="specialists")
-    region = models.ForeignKey(Region, verbose_name="服务区域", on_delete=models.PROTECT,
-                               related_name="specialists")
-    domains = models.ManyToManyField(PolicyDomain, verbose_name="政策领域", related_name="specialists")
+    department = models.ForeignKey(
+        Department, verbose_name="所在单位", on_delete=models.PROTECT, related_name="specialists"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name="服务区域", on_delete=models.PROTECT, related_name="specialists"
+    )
+    domains = models.ManyToManyField(
+        PolicyDomain, verbose_name="政策领域", related_name="specialists"
+    )
     languages = models.JSONField("服务语言", default=list, help_text='如 ["zh", "mn"]')
     capacity = models.PositiveSmallIntegerField("同时受理上限", default=5)
     on_duty = models.BooleanField("在岗", default=True)

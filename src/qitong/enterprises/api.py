@@ -73,7 +73,9 @@ class EnterpriseIn(Schema):
 
 
 def _with_contacts(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
-    return qs.prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "id")))
+    return qs.prefetch_related(
+        Prefetch("contacts", queryset=Contact.objects.order_by("-is_primary", "id"))
+    )
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="按信用代码、名称或电话查找企业")
@@ -95,8 +97,13 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status:
     if user.role not in CREATOR_ROLES:
         raise Forbidden("只有专席话务员、班长和管理员可以登记企业")
     enterprise = enterprise_create(
-        credit_code=payload.credit_code, name=payload.name, region_code=payload.region,
-        industry=payload.industry, size=payload.size, address=payload.address,
-        contacts=[ContactInput(c.name, c.phone, c.position) for c in payload.contacts], actor=user,
+        credit_code=payload.credit_code,
+        name=payload.name,
+        region_code=payload.region,
+        industry=payload.industry,
+        size=payload.size,
+        address=payload.address,
+        contacts=[ContactInput(c.name, c.phone, c.position) for c in payload.contacts],
+        actor=user,
     )
     return Status(201, enterprise)

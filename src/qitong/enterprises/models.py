@@ -45,8 +45,9 @@ class Enterprise(models.Model):
         "统一社会信用代码", max_length=18, unique=True, validators=[validate_credit_code]
     )
     name = models.CharField("企业名称", max_length=200, db_index=True)
-    region = models.ForeignKey(Region, verbose_name="所在旗县市区", on_delete=models.PROTECT,
-                               related_name="enterprises")
+    region = models.ForeignKey(
+        Region, verbose_name="所在旗县市区", on_delete=models.PROTECT, related_name="enterprises"
+    )
     industry = models.CharField("行业门类", max_length=1, choices=Industry.choices)
     size = models.CharField("企业规模", max_length=10, choices=SizeClass.choices)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -71,12 +72,18 @@ class PhoneKind(models.TextChoices):
 
 
 class Contact(models.Model):
-    enterprise = models.ForeignKey(Enterprise, verbose_name="企业", on_delete=models.CASCADE,
-                                   related_name="contacts")
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name="企业", on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField("联系人", max_length=50)
     position = models.CharField("职务", max_length=50, blank=True)
-    phone = models.CharField("电话", max_length=20, db_index=True, validators=[validate_phone],
-                             help_text="手机 11 位；固话含区号，如 0471-1234567")
+    phone = models.CharField(
+        "电话",
+        max_length=20,
+        db_index=True,
+        validators=[validate_phone],
+        help_text="手机 11 位；固话含区号，如 0471-1234567",
+    )
     phone_kind = models.CharField("电话类型", max_length=10, choices=PhoneKind.choices)
     is_primary = models.BooleanField("主要联系人", default=False)
 

@@ -22,8 +22,14 @@ class ContactInput:
     position: str = ""
 
 
-def _check(credit_code: str, name: str, region_code: str, industry: str, size: str,
-           contacts: list[ContactInput]) -> tuple[Region | None, list[tuple[ContactInput, str, str]]]:
+def _check(
+    credit_code: str,
+    name: str,
+    region_code: str,
+    industry: str,
+    size: str,
+    contacts: list[ContactInput],
+) -> tuple[Region | None, list[tuple[ContactInput, str, str]]]:
     errors: dict[str, str] = {}
     try:
         validate_credit_code(credit_code)
@@ -57,8 +63,15 @@ def _check(credit_code: str, name: str, region_code: str, industry: str, size: s
 
 
 def enterprise_create(
-    *, credit_code: str, name: str, region_code: str, industry: str, size: str,
-    contacts: list[ContactInput], actor: User | None, address: str = "",
+    *,
+    credit_code: str,
+    name: str,
+    region_code: str,
+    industry: str,
+    size: str,
+    contacts: list[ContactInput],
+    actor: User | None,
+    address: str = "",
 ) -> Enterprise:
     """Register an enterprise (staff may do it inline while a caller is on the line)."""
     credit_code = credit_code.strip().upper()
@@ -66,20 +79,35 @@ def enterprise_create(
     assert region is not None  # _check raised otherwise
     existing = Enterprise.objects.filter(credit_code=credit_code).first()
     if existing:
-        raise Conflict(f"该统一社会信用代码已登记：{existing.name}",
-                       fields={"credit_code": "该统一社会信用代码已登记"})
+        raise Conflict(
+            f"该统一社会信用代码已登记：{existing.name}",
+            fields={"credit_code": "该统一社会信用代码已登记"},
+        )
     try:
         with transaction.atomic():
             enterprise = Enterprise.objects.create(
-                credit_code=credit_code, name=name.strip(), region=region, industry=industry,
-                size=size, address=address.strip(),
+                credit_code=credit_code,
+                name=name.strip(),
+                region=region,
+                industry=industry,
+                size=size,
+                address=address.strip(),
             )
             for i, (contact, number, kind) in enumerate(normalized):
-                Contact.objects.create(enterprise=enterprise, name=contact.name.strip(),
-                                       position=contact.position, phone=number, phone_kind=kind,
-                                       is_primary=i == 0)
-            ledger_record_change(obj=enterprise, action="enterprise_create", actor=actor,
-                                 extra={"contacts": [n for _, n, _ in normalized]})
+                Contact.objects.create(
+                    enterprise=enterprise,
+                    name=contact.name.strip(),
+                    position=contact.position,
+                    phone=number,
+                    phone_kind=kind,
+                    is_primary=i == 0,
+                )
+            ledger_record_change(
+                obj=enterprise,
+                action="enterprise_create",
+                actor=actor,
+                extra={"contacts": [n for _, n, _ in normalized]},
+            )
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
         raise Conflict(fields={"credit_code": "该统一社会信用代码已登记"}) from exc
     return enterprise

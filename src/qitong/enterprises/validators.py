@@ -43,22 +43,26 @@ def validate_credit_code(value: str) -> None:
     if bad:
         raise ValidationError(
             "统一社会信用代码不能含字母 I、O、Z、S、V（发现 %(c)s）",
-            code="forbidden_letter", params={"c": "、".join(dict.fromkeys(bad))},
+            code="forbidden_letter",
+            params={"c": "、".join(dict.fromkeys(bad))},
         )
     invalid = [c for c in code if c not in USCC_ALPHABET]
     if invalid:
         raise ValidationError(
             "统一社会信用代码只能由数字和大写字母组成（发现 %(c)s）",
-            code="invalid_character", params={"c": "".join(dict.fromkeys(invalid))},
+            code="invalid_character",
+            params={"c": "".join(dict.fromkeys(invalid))},
         )
     if not code[2:8].isdigit():
-        raise ValidationError("统一社会信用代码第 3-8 位应为登记管理机关行政区划码（6 位数字）",
-                              code="region")
+        raise ValidationError(
+            "统一社会信用代码第 3-8 位应为登记管理机关行政区划码（6 位数字）", code="region"
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         raise ValidationError(
             "统一社会信用代码校验位（第 18 位）不正确：应为 %(e)s，实为 %(a)s，请核对是否抄错",
-            code="check_char", params={"e": expected, "a": code[17]},
+            code="check_char",
+            params={"e": expected, "a": code[17]},
         )
 
 
@@ -108,8 +112,11 @@ def normalize_phone(raw: str) -> Phone:
         raise ValidationError("电话号码只能包含数字、空格、连字符和 +86 前缀", code="characters")
     if digits.startswith("1"):
         if not MOBILE_RE.match(digits):
-            raise ValidationError("手机号码应为 1 开头的 11 位数字（当前 %(n)d 位）",
-                                  code="mobile", params={"n": len(digits)})
+            raise ValidationError(
+                "手机号码应为 1 开头的 11 位数字（当前 %(n)d 位）",
+                code="mobile",
+                params={"n": len(digits)},
+            )
         return Phone(digits, "mobile")
     landline = LANDLINE_RE.match(digits)
     if not landline:
