@@ -97,3 +97,29 @@ def test_override_table_takes_precedence_and_covers_later_years() -> None:
     assert add_working_days(local(2026, 12, 31, 9), 1, calendar) == local(2027, 1, 4, 23, 59, 59)
     # The local override moves the National Day case by one working day.
     assert add_working_days(local(2026, 9, 30, 15), 5, calendar) == local(2026, 10, 14, 23, 59, 59)
+
+
+def test_working_hours_from_a_desk_configuration() -> None:
+    hours = WorkingHours.from_config([["08:30", "12:00"], ["14:00", "18:00"]])
+    assert hours.periods[1] == (dt.time(14, 0), dt.time(18, 0))
+    assert WorkingHours.from_config([]) == WorkingHours()
+    with pytest.raises(ValueError, match="无法识别的工作时段"):
+        WorkingHours.from_config([["9点", "12:00"]])
+
+
+@pytest.mark.django_db
+def test_desk_working_hours_drive_working_hour_deadlines(world) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from qitong.core import clock
+    from qitong.tickets.models import SlaPolicy
+    from tests.ticket_factories import file_by_phone
+
+    SlaPolicy.objects.filter(
+        ticket_type="consultation", urgency="normal", milestone="dispatch"
+    ).update(amount=Decimal(2), unit="working_hours")
+    world.desk.working_hours = [["08:00", "20:00"]]
+    world.desk.save()
+    with clock.frozen(local(2026, 11, 26, 19, 0)):
+        ticket = file_by_phone(world)
+    assert ticket.due_dispatch_at == local(2026, 11, 27, 9, 0)

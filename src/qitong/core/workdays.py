@@ -65,6 +65,22 @@ class WorkingHours:
         (dt.time(13, 30), dt.time(17, 30)),
     )
 
+    @classmethod
+    def from_config(cls, periods: object) -> WorkingHours:
+        """From [["09:00", "12:00"], ...] as stored on a desk; empty means the default."""
+        if not periods:
+            return cls()
+        if not isinstance(periods, list):
+            raise ValueError('工作时段应为列表，如 [["09:00", "12:00"]]')
+        parsed = []
+        for item in periods:
+            try:
+                start, end = item
+                parsed.append((dt.time.fromisoformat(start), dt.time.fromisoformat(end)))
+            except (TypeError, ValueError):
+                raise ValueError(f'无法识别的工作时段：{item}（应为 ["HH:MM", "HH:MM"]）') from None
+        return cls(tuple(parsed))
+
     def __post_init__(self) -> None:
         previous = dt.time(0, 0)
         for start, end in self.periods:

@@ -107,6 +107,12 @@ class Desk(models.Model):
         Region, verbose_name="服务区域", on_delete=models.PROTECT, related_name="desks"
     )
     phone = models.CharField("专席电话", max_length=30, blank=True)
+    working_hours = models.JSONField(
+        "工作时段",
+        default=list,
+        blank=True,
+        help_text='按“工作小时”计算的时限使用；如 [["09:00", "12:00"], ["13:30", "17:30"]]，留空用默认时段',
+    )
     active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -116,6 +122,16 @@ class Desk(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from qitong.core.workdays import WorkingHours
+
+        try:
+            WorkingHours.from_config(self.working_hours)
+        except ValueError as exc:
+            raise ValidationError({"working_hours": str(exc)}) from exc
 
 
 class PolicyDomain(models.Model):

@@ -21,7 +21,7 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound, ValidationFailed
-from qitong.core.workdays import WorkCalendar, add_working_days, load_calendar
+from qitong.core.workdays import WorkCalendar, WorkingHours, add_working_days, load_calendar
 from qitong.directory.models import Department, Specialist
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
@@ -82,6 +82,11 @@ class Ctx:
         return self._calendar
 
     @property
+    def working_hours(self) -> WorkingHours:
+        desk = self.ticket.desk
+        return WorkingHours.from_config(desk.working_hours if desk else None)
+
+    @property
     def policies(self) -> dict[tuple[str, str, str], Limit]:
         if self._policies is None:
             self._policies = load_policies()
@@ -95,6 +100,7 @@ class Ctx:
             milestone=milestone,
             policies=self.policies,
             calendar=self.calendar,
+            working=self.working_hours,
         )
         self.set(
             milestone=milestone,
@@ -272,6 +278,7 @@ def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
         milestone=Milestone.REPLY,
         policies=ctx.policies,
         calendar=ctx.calendar,
+        working=ctx.working_hours,
     )
     ctx.set(due_reply_at=reply.due_at)
     ctx.payload["due"]["reply"] = reply.due_at.isoformat()

@@ -16,7 +16,7 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Forbidden, ValidationFailed
-from qitong.core.workdays import LOCAL_TZ, load_calendar
+from qitong.core.workdays import LOCAL_TZ, WorkingHours, load_calendar
 from qitong.directory.models import Desk
 from qitong.enterprises.models import Enterprise
 from qitong.enterprises.validators import normalize_phone
@@ -173,6 +173,7 @@ def _insert(
     online = user.role == Role.ENTERPRISE
     state = TicketState.SUBMITTED if online else TicketState.REGISTERED
     milestone = Milestone.REGISTER if online else Milestone.DISPATCH
+    desk = user.desk if user.role in DESK_ROLES else _desk_for(enterprise)
     due = compute_due(
         start=now,
         ticket_type=data.type,
@@ -180,6 +181,7 @@ def _insert(
         milestone=milestone,
         policies=load_policies(),
         calendar=load_calendar(),
+        working=WorkingHours.from_config(desk.working_hours if desk else None),
     )
     content = data.content.strip()
     confidential = (
@@ -199,7 +201,7 @@ def _insert(
         contact_name=data.contact_name.strip(),
         contact_phone=phone,
         region_code=enterprise.region.code,
-        desk=user.desk if user.role in DESK_ROLES else _desk_for(enterprise),
+        desk=desk,
         state=state,
         milestone=due.milestone,
         due_at=due.due_at,
