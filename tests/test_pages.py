@@ -193,8 +193,8 @@ def test_department_page_has_its_tabs_and_empty_states(world: World) -> None:
     client = signed_in(world, "handler")
     page = html(client.get(reverse("dashboards:department")))
     assert world.dept.name in page and "呼和浩特市" in page
-    for label in ("待签收", "办理中", "即将到期", "已超期", "退回给我"):
-        assert f">{label}</a>" in page
+    for label in ("待签收", "办理中", "即将到期", "已超期", "退回给我"):  # each with its count
+        assert re.search(rf'>{label} <span class="count"[^>]*>0</span></a>', page), label
     assert "暂无待签收工单" in page
     assert re.search(r'<strong class="num">2</strong> 人', page)  # handler and leader
     tab = client.get(

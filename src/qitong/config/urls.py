@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("qitong.accounts.urls")),
     path("", include("qitong.dashboards.urls")),
     path("tickets/", include("qitong.tickets.urls")),
+    path("my/tickets/", include("qitong.tickets.portal_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,8 +1,6 @@
-"""Role home pages (each role lands on its own; see core.navigation).
-
-Tickets arrive with a later issue: until then the queues on these pages are labelled empty
-states, and every number shown is counted from data that exists.
-"""
+"""Role home pages (each role lands on its own; see core.navigation). The ticket queues on
+them come from dashboards.selectors, scoped by tickets_visible_to; every number shown is
+counted from data that exists."""
 
 from __future__ import annotations
 
@@ -12,13 +10,17 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.access import role_required
-from qitong.dashboards import selectors
+from qitong.dashboards import queues, selectors
 from qitong.directory.models import Language
 from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.ledger.services import ledger_verify
+from qitong.tickets.forms import IntakeForm
+from qitong.tickets.views.common import PAGE_SIZE, page_number, pager
+from qitong.tickets.views.portal import plain_state, promised_due
 
 
 def _user(request: HttpRequest) -> User:
@@ -46,91 +48,104 @@ def _render(
     return render(request, page, context)
 
 
-# The desk's open work (filled by the ticket issue): heading and empty-state text per queue.
-DESK_QUEUES = [
-    ("待受理的网上诉求", "暂无待受理诉求"),
-    ("待派单", "暂无待派单工单"),
-    ("即将到期 / 已超期", "暂无预警工单"),
-    ("待回访", "暂无待回访工单"),
-]
-DESK_LEAD_QUEUES = [
-    ("待审批的退单与延期申请", "暂无待审批申请"),
-    ("待审核的办理结果", "暂无待审核答复"),
-]
-
-
 @role_required(Role.OPERATOR, Role.DESK_LEAD)
 def desk(request: HttpRequest) -> HttpResponse:
+    """Caller lookup, the intake form and the desk's queues (scoped to its jurisdiction)."""
     user = _user(request)
+    actor = actor_of(user)
     lookup = selectors.caller_lookup(user=user, q=request.GET.get("q", ""))
+    htmx = getattr(request, "htmx", None)
+    wants_queues = not (htmx and not htmx.boosted and htmx.target == "caller-results")
 
     def page_context() -> dict[str, Any]:
         return {
             "desk": user.desk if user.role in DESK_ROLES else None,
             "jurisdiction": user.scope_region(),
             "enterprise_count": enterprises_visible_to(user).count(),
-            "queues": DESK_QUEUES + (DESK_LEAD_QUEUES if user.role == Role.DESK_LEAD else []),
+            "intake_form": IntakeForm(),
         }
 
     return _render(
         request,
         "dashboards/desk.html",
-        {"lookup": lookup},
-        partials={"caller-results": "dashboards/_caller_results.html"},
+        {
+            "lookup": lookup,
+            "queues": queues.desk_queues(actor=actor) if wants_queues else [],
+        },
+        partials={
+            "caller-results": "dashboards/_caller_results.html",
+            "desk-queues": "dashboards/_desk_queues.html",
+        },
         page_context=page_context,
     )
 
 
-# Department inbox tabs: (key, label, empty-state text).
-DEPARTMENT_TABS = [
-    ("dispatched", "待签收", "暂无待签收工单"),
-    ("in_progress", "办理中", "暂无办理中工单"),
-    ("due_soon", "即将到期", "暂无即将到期工单"),
-    ("overdue", "已超期", "暂无已超期工单"),
-    ("returned", "退回给我", "暂无退回给您的工单"),
-]
-
-
 @role_required(Role.HANDLER, Role.DEPT_LEADER)
 def department(request: HttpRequest) -> HttpResponse:
+    """The department inbox: tabs with counts (one aggregate), the current tab's page of
+    tickets sorted by deadline. Confidential tickets never show who complained."""
     user = _user(request)
-    keys = [key for key, _, _ in DEPARTMENT_TABS]
+    actor = actor_of(user)
+    tabs = queues.DEPARTMENT_TABS
+    keys = [t.key for t in tabs]
     current = request.GET.get("tab", keys[0])
     if current not in keys:
         current = keys[0]
-    tab = next(t for t in DEPARTMENT_TABS if t[0] == current)
+    page = page_number(request)
+    queue = queues.department_tab(
+        actor=actor, key=current, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    counts = queues.department_tab_counts(actor=actor)
     dept = user.department
     context = {
         "department": dept,
-        "staff_count": selectors.department_staff_count(department=dept) if dept else 0,
-        "tabs": DEPARTMENT_TABS,
-        "current_tab": tab,
+        "tabs": [(t.key, t.title, counts[t.key]) for t in tabs],
+        "current_tab": current,
+        "queue": queue,
+        "pager": pager(page, queue.total),
     }
     return _render(
         request,
         "dashboards/department.html",
         context,
         partials={"dept-inbox": "dashboards/_department_tab.html"},
+        page_context=lambda: {
+            "staff_count": selectors.department_staff_count(department=dept) if dept else 0
+        },
     )
 
 
 @role_required(Role.SPECIALIST)
 def specialist(request: HttpRequest) -> HttpResponse:
-    profile = selectors.specialist_profile(user=_user(request))
+    user = _user(request)
+    profile = selectors.specialist_profile(user=user)
     languages = [
         Language(code).label if code in Language.values else code
         for code in (profile.languages if profile else [])
     ]
+    queue = queues.specialist_queue(actor=actor_of(user))
     return render(
-        request, "dashboards/specialist.html", {"profile": profile, "languages": languages}
+        request,
+        "dashboards/specialist.html",
+        {"profile": profile, "languages": languages, "queue": queue},
     )
 
 
 @role_required(Role.ENTERPRISE)
 def enterprise(request: HttpRequest) -> HttpResponse:
+    """The enterprise's own appeals, newest first, in plain words."""
     user = _user(request)
     ent = enterprises_visible_to(user).select_related("region__parent").first()
-    return render(request, "dashboards/enterprise.html", {"enterprise": ent})
+    page = page_number(request)
+    tickets, total = queues.enterprise_tickets(
+        actor=actor_of(user), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    rows = [{"ticket": t, "state": plain_state(t), "due": promised_due(t)} for t in tickets]
+    return render(
+        request,
+        "dashboards/enterprise.html",
+        {"enterprise": ent, "rows": rows, "pager": pager(page, total), "total": total},
+    )
 
 
 @role_required(Role.SUPERVISOR)

@@ -1,10 +1,19 @@
 from django.urls import path
 
 from qitong.tickets import downloads
+from qitong.tickets.views import desk, detail
 
 app_name = "tickets"
 
 urlpatterns = [
+    path("new/", desk.intake, name="new"),
+    path("enterprises/new/", desk.enterprise_new, name="enterprise_new"),
+    # Queues with a navigation shortcut have their own names (NavItem reverses without args).
+    path("queues/warning/", desk.queue, {"key": "warning"}, name="queue_warning"),
+    path("queues/requests/", desk.queue, {"key": "requests"}, name="queue_requests"),
+    path("queues/<slug:key>/", desk.queue, name="queue"),
+    path("<int:pk>/", detail.detail, name="detail"),
+    path("<int:pk>/act/<slug:action>/", detail.act, name="act"),
     path(
         "<int:ticket_id>/attachments/<int:attachment_id>/",
         downloads.attachment_download,

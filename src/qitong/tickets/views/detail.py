@@ -1,0 +1,188 @@
+"""The staff ticket page and its actions.
+
+The action panel shows exactly `allowed_actions(ticket, actor)`; each action's form posts the
+version the page showed, so an action taken on a stale page is a conflict, not a lost update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from qitong.accounts.actor import Actor, actor_of
+from qitong.accounts.models import User
+from qitong.accounts.roles import Role
+from qitong.core.access import role_required
+from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.tickets.forms import ActionForm, action_form
+from qitong.tickets.models import Ticket
+from qitong.tickets.presenters import (
+    TimelineEntry,
+    attachments_for,
+    hides_identity,
+    present,
+    timeline,
+)
+from qitong.tickets.selectors import ticket_get
+from qitong.tickets.services import ticket_act
+from qitong.tickets.states import Milestone
+from qitong.tickets.transitions import TRANSITIONS
+from qitong.tickets.views.common import STAFF_ROLES, errors_oob, is_htmx, message_oob, user_of
+
+ContextBuilder = Callable[[Ticket, Actor, ActionForm | None], dict[str, Any]]
+
+
+def ticket_or_404(actor: Actor, pk: int) -> Ticket:
+    try:
+        return ticket_get(actor=actor, pk=pk)
+    except NotFound:
+        raise Http404("out of scope") from None
+
+
+def action_forms(
+    ticket: Ticket, actor: Actor, allowed: list[str], bound: ActionForm | None
+) -> list[ActionForm]:
+    return [
+        bound
+        if bound is not None and bound.action == action
+        else action_form(action, ticket=ticket, actor=actor)
+        for action in allowed
+    ]
+
+
+def _deadlines(shown: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for milestone, at in shown["deadlines"].items():
+        current = shown["milestone"] == milestone
+        rows.append(
+            {
+                "label": Milestone(milestone).label,
+                "at": at,
+                "current": current,
+                "level": shown["warning"] if current else "green",
+            }
+        )
+    return rows
+
+
+def staff_timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
+    """The ledger timeline; on a confidential ticket a department does not even see the name
+    of the enterprise's own account (the ledger froze it on each of the enterprise's steps)."""
+    entries = timeline(ticket, actor)
+    if not hides_identity(ticket, actor):
+        return entries
+    return [replace(e, actor="企业（保密）") if e.role == Role.ENTERPRISE else e for e in entries]
+
+
+def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dict[str, Any]:
+    shown = present(ticket, actor)
+    assignments = list(
+        ticket.assignments.filter(active=True).select_related("department").order_by("role", "pk")
+    )
+    pending = (
+        ticket.requests.filter(decided_at__isnull=True).select_related("requested_by").first()
+        if ticket.pending_request
+        else None
+    )
+    return {
+        "ticket": ticket,
+        "shown": shown,
+        "assignments": assignments,
+        "pending": pending,
+        "deadline_rows": _deadlines(shown),
+        "timeline": staff_timeline(ticket, actor),
+        "attachments": attachments_for(ticket, actor),
+        "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
+        "act_url_name": "tickets:act",
+    }
+
+
+@role_required(*STAFF_ROLES)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(user_of(request))
+    ticket = ticket_or_404(actor, pk)
+    return render(request, "tickets/detail.html", staff_context(ticket, actor, None))
+
+
+def run_action(
+    request: HttpRequest,
+    *,
+    pk: int,
+    action: str,
+    build: ContextBuilder,
+    page: str,
+    partial: str,
+    detail_url_name: str,
+) -> HttpResponse:
+    """Take one action from a page form. Field errors go beside the fields (400), a conflict
+    or refusal above the form with a refresh link (409/403); success shows the refreshed
+    ticket (htmx) or redirects to it."""
+    user: User = user_of(request)
+    actor = actor_of(user)
+    ticket = ticket_or_404(actor, pk)
+    form = action_form(action, ticket=ticket, actor=actor, data=request.POST, files=request.FILES)
+    errors_id = f"{action}-errors"
+    refresh_url = reverse(detail_url_name, args=[pk])
+    if form.is_valid():
+        try:
+            ticket_act(
+                ticket_id=pk,
+                action=action,
+                user=user,
+                data=form.service_data(),
+                expected_version=form.cleaned_data.get("version"),
+                files=form.uploads(),
+            )
+        except ValidationFailed as exc:
+            form.apply_errors(exc)
+        except (Conflict, Forbidden) as exc:
+            status = 409 if isinstance(exc, Conflict) else 403
+            if is_htmx(request):
+                return message_oob(
+                    request,
+                    errors_id=errors_id,
+                    message=exc.message,
+                    refresh_url=refresh_url,
+                    status=status,
+                )
+            context = build(ticket, actor, None) | {"problem": exc.message}
+            return render(request, page, context, status=status)
+        except NotFound:
+            raise Http404("out of scope") from None
+    if form.errors:
+        if is_htmx(request):
+            return errors_oob(request, form, errors_id=errors_id)
+        return render(request, page, build(ticket, actor, form), status=400)
+    done = f"已{TRANSITIONS[action].label}"
+    if is_htmx(request):
+        fresh = ticket_or_404(actor, pk)
+        context = build(fresh, actor, None) | {"flash": done, "oob": True}
+        state = context.get("plain_state") or fresh.get_state_display()
+        if state not in done:
+            context["flash_state"] = state
+        return render(request, partial, context)
+    messages.success(request, done)
+    return redirect(detail_url_name, pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in TRANSITIONS:
+        raise Http404("unknown action")
+    return run_action(
+        request,
+        pk=pk,
+        action=action,
+        build=staff_context,
+        page="tickets/detail.html",
+        partial="tickets/_detail.html",
+        detail_url_name="tickets:detail",
+    )

@@ -1,0 +1,160 @@
+"""The enterprise portal: submit an appeal online, follow it, supply material, withdraw, rate.
+
+An enterprise reads its own tickets only (tickets_visible_to); another enterprise's ticket is
+a 404. The timeline is the enterprise-facing one (presenters.timeline): no internal notes and
+no staff names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.files import File
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qitong.accounts.actor import Actor, actor_of
+from qitong.accounts.roles import Role
+from qitong.core.access import role_required
+from qitong.core.errors import ValidationFailed
+from qitong.tickets.forms import ActionForm, EnterpriseTicketForm
+from qitong.tickets.models import Ticket
+from qitong.tickets.presenters import attachments_for, present, timeline
+from qitong.tickets.services import TicketInput, ticket_create
+from qitong.tickets.states import Channel, Milestone, TicketState, Urgency
+from qitong.tickets.views.common import errors_oob, is_htmx, user_of
+from qitong.tickets.views.detail import action_forms, run_action, ticket_or_404
+
+S = TicketState
+# The state in words an enterprise understands (internal steps such as the desk's review of
+# a reply read as "being handled").
+PLAIN_STATE = {
+    S.SUBMITTED: "已提交，等待受理",
+    S.REGISTERED: "已受理",
+    S.WITH_SPECIALIST: "政策专员答复中",
+    S.DISPATCHED: "已转承办单位",
+    S.IN_PROGRESS: "办理中",
+    S.SUSPENDED: "待您补充材料",
+    S.REPLIED: "办理中",
+    S.AWAITING_CALLBACK: "已答复，等待回访",
+    S.CLOSED: "已办结",
+    S.REJECTED: "不予受理",
+    S.WITHDRAWN: "已撤回",
+    S.MERGED: "已合并办理",
+}
+# The reply reaches the enterprise once the desk has accepted it (or answered itself).
+REPLY_VISIBLE = frozenset({S.AWAITING_CALLBACK, S.CLOSED})
+PORTAL_ACTIONS = frozenset({"withdraw", "supplement", "rate"})
+
+
+def plain_state(ticket: Ticket) -> str:
+    return PLAIN_STATE.get(TicketState(ticket.state), ticket.get_state_display())
+
+
+@dataclass(frozen=True)
+class Promise:
+    at: dt.datetime
+    what: str  # 受理 / 转交办理 / 答复 / 回访
+
+
+STEP_WORDS = {
+    Milestone.REGISTER: "受理",
+    Milestone.DISPATCH: "转交办理",
+    Milestone.SIGN: "答复",
+    Milestone.REPLY: "答复",
+    Milestone.CALLBACK: "回访",
+}
+ANSWER_DUE = frozenset({S.WITH_SPECIALIST, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED})
+
+
+def promised_due(ticket: Ticket) -> Promise | None:
+    """What the enterprise may expect next and by when ("2026-12-16 前答复"); nothing while
+    the ticket waits for the enterprise itself or is over."""
+    if ticket.state in ANSWER_DUE and ticket.due_reply_at:
+        return Promise(ticket.due_reply_at, "答复")
+    if ticket.state == S.SUSPENDED or not (ticket.due_at and ticket.milestone):
+        return None
+    return Promise(ticket.due_at, STEP_WORDS.get(Milestone(ticket.milestone), "办理"))
+
+
+def portal_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dict[str, Any]:
+    shown = present(ticket, actor)
+    allowed = [a for a in shown["allowed_actions"] if a in PORTAL_ACTIONS]
+    return {
+        "ticket": ticket,
+        "shown": shown,
+        "plain_state": plain_state(ticket),
+        "due": promised_due(ticket),
+        "reply_visible": ticket.state in REPLY_VISIBLE and bool(ticket.reply_text),
+        "timeline": timeline(ticket, actor),
+        "attachments": attachments_for(ticket, actor),
+        "forms": action_forms(ticket, actor, allowed, bound),
+        "act_url_name": "portal:act",
+    }
+
+
+@role_required(Role.ENTERPRISE)
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    if request.method == "GET":
+        form = EnterpriseTicketForm(initial={"contact_phone": user.phone})
+        return render(request, "tickets/portal_new.html", {"form": form})
+    form = EnterpriseTicketForm(request.POST, request.FILES)
+    form.is_valid()
+    data = TicketInput(
+        type=form.text("type"),
+        category=form.text("category"),
+        urgency=Urgency.NORMAL,
+        channel=Channel.WEB,
+        content=form.text("content"),
+        contact_phone=form.text("contact_phone"),
+        contact_name=form.text("contact_name"),
+        title=form.text("title"),
+        problem_category=form.text("problem_category"),
+    )
+    files: list[File[Any]] = list(request.FILES.getlist("attachments"))
+    try:
+        ticket, _ = ticket_create(
+            data=data, user=user, idempotency_key=form.text("idempotency_key"), files=files
+        )
+    except ValidationFailed as exc:
+        form.apply_errors(exc)
+        if is_htmx(request):
+            return errors_oob(request, form, errors_id="submit-errors")
+        return render(request, "tickets/portal_new.html", {"form": form}, status=400)
+    messages.success(request, f"诉求已提交，工单编号 {ticket.number}。专席受理后会短信告知您。")
+    url = reverse("portal:detail", args=[ticket.pk])
+    if is_htmx(request):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@role_required(Role.ENTERPRISE)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_of(user_of(request))
+    ticket = ticket_or_404(actor, pk)
+    return render(request, "tickets/portal_detail.html", portal_context(ticket, actor, None))
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in PORTAL_ACTIONS:
+        raise Http404("not an enterprise action")
+    return run_action(
+        request,
+        pk=pk,
+        action=action,
+        build=portal_context,
+        page="tickets/portal_detail.html",
+        partial="tickets/_portal_detail.html",
+        detail_url_name="portal:detail",
+    )
