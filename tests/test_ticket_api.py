@@ -170,3 +170,26 @@ def test_categories_tree(world: World) -> None:
     data = client_for(world, "enterprise").get("/api/v1/categories").json()
     tax = next(c for c in data if c["code"] == "tax")
     assert {"code": "tax.policy", "name": "税收优惠政策", "children": []} in tax["children"]
+
+
+def test_confidential_timeline_masks_the_enterprise_account_in_the_api(world: World) -> None:
+    ticket = ticket_in_state(world, S.DISPATCHED)
+    Ticket.objects.filter(pk=ticket.pk).update(confidential=True)
+    entries = client_for(world, "handler").get(f"/api/v1/tickets/{ticket.pk}").json()["timeline"]
+    create = entries[0]
+    assert create["action"] == "create" and create["actor"] == "企业（保密）"
+    assert all("enterprise" != e["actor"] for e in entries)
+
+
+def test_enterprise_timeline_names_its_own_steps_and_the_close(world: World) -> None:
+    ticket = ticket_in_state(world, S.CLOSED)
+    post(
+        client_for(world, "enterprise"), f"/api/v1/tickets/{ticket.pk}/actions/rate", {"rating": 5}
+    )
+    labels = [
+        e["label"]
+        for e in client_for(world, "enterprise")
+        .get(f"/api/v1/tickets/{ticket.pk}")
+        .json()["timeline"]
+    ]
+    assert labels[-2:] == ["专席已回访，诉求已办结", "您已评价"]

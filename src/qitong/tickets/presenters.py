@@ -43,6 +43,8 @@ PUBLIC_TIMELINE = {
     "merge": "与其他工单合并办理",
     "withdraw": "诉求已撤回",
     "reassign": "已改由其他单位办理",
+    "supplement": "您已补充材料",
+    "rate": "您已评价",
 }
 
 
@@ -165,12 +167,15 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
             if event.action not in PUBLIC_TIMELINE:
                 continue
             note = _public_note(event)
+            label = PUBLIC_TIMELINE[event.action]
+            if event.action == "callback" and event.to_state == TicketState.CLOSED:
+                label = "专席已回访，诉求已办结"
             entries.append(
                 TimelineEntry(
                     event.seq,
                     event.occurred_at,
                     event.action,
-                    PUBLIC_TIMELINE[event.action],
+                    label,
                     "",
                     "",
                     event.from_state,
@@ -187,15 +192,19 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
             or payload.get("answer")
             or ""
         )
-        if hides_identity(ticket, actor) and event.action == "create":
-            note = ""
+        actor_display = event.actor_display
+        if hides_identity(ticket, actor) and event.actor_role == Role.ENTERPRISE:
+            # The ledger froze the enterprise account's name on its own steps: mask it too.
+            actor_display = "企业（保密）"
+            if event.action == "create":
+                note = ""
         entries.append(
             TimelineEntry(
                 event.seq,
                 event.occurred_at,
                 event.action,
                 ACTION_LABELS.get(event.action, event.action),
-                event.actor_display,
+                actor_display,
                 event.actor_role,
                 event.from_state,
                 event.to_state,

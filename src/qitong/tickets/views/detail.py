@@ -7,7 +7,6 @@ version the page showed, so an action taken on a stale page is a conflict, not a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -18,15 +17,12 @@ from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
-from qitong.accounts.roles import Role
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.tickets.forms import ActionForm, action_form
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import (
-    TimelineEntry,
     attachments_for,
-    hides_identity,
     present,
     timeline,
 )
@@ -72,15 +68,6 @@ def _deadlines(shown: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def staff_timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
-    """The ledger timeline; on a confidential ticket a department does not even see the name
-    of the enterprise's own account (the ledger froze it on each of the enterprise's steps)."""
-    entries = timeline(ticket, actor)
-    if not hides_identity(ticket, actor):
-        return entries
-    return [replace(e, actor="企业（保密）") if e.role == Role.ENTERPRISE else e for e in entries]
-
-
 def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dict[str, Any]:
     shown = present(ticket, actor)
     assignments = list(
@@ -97,7 +84,7 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         "assignments": assignments,
         "pending": pending,
         "deadline_rows": _deadlines(shown),
-        "timeline": staff_timeline(ticket, actor),
+        "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
         "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
         "act_url_name": "tickets:act",
