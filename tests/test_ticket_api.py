@@ -178,7 +178,7 @@ def test_confidential_timeline_masks_the_enterprise_account_in_the_api(world: Wo
     entries = client_for(world, "handler").get(f"/api/v1/tickets/{ticket.pk}").json()["timeline"]
     create = entries[0]
     assert create["action"] == "create" and create["actor"] == "企业（保密）"
-    assert all("enterprise" != e["actor"] for e in entries)
+    assert all(e["actor"] != "enterprise" for e in entries)
 
 
 def test_enterprise_timeline_names_its_own_steps_and_the_close(world: World) -> None:
