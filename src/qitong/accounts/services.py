@@ -65,7 +65,10 @@ def token_authenticate(*, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = (
-        ApiToken.objects.select_related("user")
+        # The user's scope (desk/department and their regions) is read on every request.
+        ApiToken.objects.select_related(
+            "user__desk__region", "user__department__region", "user__region"
+        )
         .filter(key_hash=_digest(token), revoked_at__isnull=True)
         .first()
     )

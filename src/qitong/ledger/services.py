@@ -41,8 +41,13 @@ def ledger_record(
     to_state: str = "",
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    new_subject: bool = False,
 ) -> Event:
     """Append one event to the subject's chain.
+
+    `new_subject=True` is for the event that creates its subject in the same transaction
+    (a new ticket's "create"): the chain cannot exist yet, so there is nothing to look up
+    and no rival to guard against.
 
     Raises Conflict if another transaction appended to the same chain first (the unique
     (subject, seq) constraint); the caller's whole transaction should then be retried or
@@ -52,10 +57,14 @@ def ledger_record(
         raise RuntimeError("ledger_record must run inside the transaction of the change it records")
     subject_id = str(subject_id)
     last = (
-        Event.objects.filter(subject_type=subject_type, subject_id=subject_id)
-        .order_by("-seq")
-        .values_list("seq", "hash")
-        .first()
+        None
+        if new_subject
+        else (
+            Event.objects.filter(subject_type=subject_type, subject_id=subject_id)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
     )
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     fields: dict[str, Any] = {
@@ -71,6 +80,8 @@ def ledger_record(
         **_actor_fields(actor),
     }
     fields["hash"] = event_hash(fields)
+    if new_subject:
+        return Event.objects.create(**fields)
     try:
         with transaction.atomic():
             return Event.objects.create(**fields)

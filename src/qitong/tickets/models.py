@@ -85,7 +85,7 @@ class SlaPolicy(models.Model):
 
 
 class Ticket(models.Model):
-    number = models.CharField("工单编号", max_length=20, unique=True)
+    number = models.CharField("工单编号", max_length=20)
     type = models.CharField("诉求类型", max_length=20, choices=TicketType.choices)
     category = models.ForeignKey(
         Category, verbose_name="诉求分类", on_delete=models.PROTECT, related_name="tickets"
@@ -195,6 +195,8 @@ class Ticket(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-id"]
         constraints = [
+            # Not unique=True: that adds an unused varchar_pattern_ops index on PostgreSQL.
+            models.UniqueConstraint(fields=["number"], name="ticket_number_unique"),
             models.UniqueConstraint(
                 fields=["created_by", "idempotency_key"],
                 name="ticket_idempotency",

@@ -217,6 +217,7 @@ def _insert(
         subject_type=SUBJECT,
         subject_id=ticket.pk,
         action="create",
+        new_subject=True,
         actor=user,
         to_state=state,
         at=now,
