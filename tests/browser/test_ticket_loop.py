@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,47 +28,26 @@ from qitong.tickets.categories import seed_defaults
 from qitong.tickets.models import Attachment, Category, SlaPolicy, Ticket
 from qitong.tickets.states import TicketState as S
 from tests import factories
+from tests.browser.support import CHROMIUM, SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.ticket_factories import ticket_in_state
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(
         "browser tests need Debian chromium at /usr/bin/chromium (apt-get install chromium)",
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Form errors answer 400 and conflicts 409 by design; the browser logs them, nothing else.
 EXPECTED_STATUS = re.compile(r"status of (400|409)")
 
 OpenAs = Callable[[str], Page]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            launched = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                ],
-            )
-            yield launched
-            launched.close()
 
 
 @pytest.fixture
