@@ -167,6 +167,8 @@ def test_merge_records_on_both_tickets(world: World) -> None:
     ("data", "fields"),
     [
         ({"satisfaction": 9, "resolved": True}, {"satisfaction"}),
+        ({"satisfaction": True, "resolved": True}, {"satisfaction"}),  # JSON true is not 1
+        ({"satisfaction": "4.5", "resolved": True}, {"satisfaction"}),
         ({"satisfaction": 4}, {"resolved"}),
     ],
 )

@@ -235,17 +235,30 @@ def _tell(users: list[User], ctx: Ctx, kind: str, text: str) -> None:
         )
 
 
-def _department(ctx: Ctx, name: str, *, required: bool = True) -> Department | None:
+def _whole(raw: object) -> int | None:
+    """A whole number from JSON or a form: an int (not a bool) or a string of digits."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+def _active_department(raw: object, field: str) -> Department:
+    pk = _whole(raw)
+    department = Department.objects.filter(pk=pk, active=True).first() if pk is not None else None
+    if department is None:
+        raise ValidationFailed(fields={field: f"未知或已停用的承办单位：{raw}"})
+    return department
+
+
+def _department(ctx: Ctx, name: str) -> Department:
     raw = ctx.data.get(name)
     if raw in (None, ""):
-        if required:
-            raise ValidationFailed(fields={name: "请选择承办单位"})
-        return None
-    try:
-        department = Department.objects.get(pk=int(raw), active=True)
-    except (TypeError, ValueError, Department.DoesNotExist):
-        raise ValidationFailed(fields={name: f"未知或已停用的承办单位：{raw}"}) from None
-    return department
+        raise ValidationFailed(fields={name: "请选择承办单位"})
+    return _active_department(raw, name)
 
 
 def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
@@ -314,12 +327,8 @@ def _answer(ctx: Ctx) -> None:
 
 
 def _refer(ctx: Ctx) -> None:
-    raw = ctx.data.get("specialist")
-    specialist = None
-    if raw not in (None, ""):
-        specialist = (
-            Specialist.objects.filter(pk=raw, active=True).first() if str(raw).isdigit() else None
-        )
+    pk = _whole(ctx.data.get("specialist"))
+    specialist = Specialist.objects.filter(pk=pk, active=True).first() if pk is not None else None
     if specialist is None:
         raise ValidationFailed(fields={"specialist": "请选择在岗的政策专员"})
     if not specialist.on_duty:
@@ -340,18 +349,12 @@ def _specialist_reply(ctx: Ctx) -> None:
 
 def _dispatch(ctx: Ctx) -> None:
     lead = _department(ctx, "department")
-    assert lead is not None
     raw_assisting = ctx.data.get("assisting") or []
     if not isinstance(raw_assisting, list):
         raise ValidationFailed(fields={"assisting": "协办单位应为列表"})
     assisting: list[Department] = []
     for i, raw in enumerate(raw_assisting):
-        try:
-            department = Department.objects.get(pk=int(raw), active=True)
-        except (TypeError, ValueError, Department.DoesNotExist):
-            raise ValidationFailed(
-                fields={f"assisting.{i}": f"未知或已停用的承办单位：{raw}"}
-            ) from None
+        department = _active_department(raw, f"assisting.{i}")
         if department.pk == lead.pk or department in assisting:
             raise ValidationFailed(
                 fields={f"assisting.{i}": "协办单位不能与主办单位或其他协办单位重复"}
@@ -396,11 +399,9 @@ def _request_return(ctx: Ctx) -> None:
 
 
 def _request_extension(ctx: Ctx) -> None:
-    raw = ctx.data.get("days")
-    try:
-        days = int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValidationFailed(fields={"days": "请填写延期的工作日数"}) from None
+    days = _whole(ctx.data.get("days"))
+    if days is None:
+        raise ValidationFailed(fields={"days": "请填写延期的工作日数"})
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise ValidationFailed(fields={"days": f"延期工作日数应在 1 到 {MAX_EXTENSION_DAYS} 之间"})
     ctx.payload["days"] = days
@@ -518,11 +519,7 @@ def _send_back(ctx: Ctx) -> None:
 
 
 def _callback(ctx: Ctx) -> None:
-    raw = ctx.data.get("satisfaction")
-    try:
-        satisfaction = int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        satisfaction = 0
+    satisfaction = _whole(ctx.data.get("satisfaction"))
     if satisfaction not in Satisfaction.values:
         raise ValidationFailed(
             fields={"satisfaction": "满意度应为 1（非常不满意）到 5（非常满意）"}
@@ -552,10 +549,9 @@ def _close(ctx: Ctx) -> None:
 
 
 def _merge(ctx: Ctx) -> None:
-    raw = ctx.data.get("into")
-    master = None
-    if str(raw or "").isdigit():
-        master = tickets_visible_to(ctx.actor).select_for_update().filter(pk=int(raw)).first()  # type: ignore[arg-type]
+    pk = _whole(ctx.data.get("into"))
+    visible = tickets_visible_to(ctx.actor).select_for_update()
+    master = visible.filter(pk=pk).first() if pk is not None else None
     if master is None:
         raise ValidationFailed(fields={"into": "请填写要并入的主工单（须在您的辖区内）"})
     if master.pk == ctx.ticket.pk:
@@ -601,8 +597,7 @@ def _supplement(ctx: Ctx) -> None:
 
 
 def _rate(ctx: Ctx) -> None:
-    raw = ctx.data.get("rating")
-    rating = int(raw) if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()) else 0
+    rating = _whole(ctx.data.get("rating"))
     if rating not in Satisfaction.values:
         raise ValidationFailed(fields={"rating": "评价应为 1（非常不满意）到 5（非常满意）"})
     ctx.text("comment", "评价意见", required=False)
@@ -638,7 +633,6 @@ def _escalate(ctx: Ctx) -> None:
 
 def _reassign(ctx: Ctx) -> None:
     lead = _department(ctx, "department")
-    assert lead is not None
     if lead.pk == ctx.ticket.lead_department_id:
         raise ValidationFailed(fields={"department": "改派的单位与当前主办单位相同"})
     ctx.text("reason", "改派原因", required=False)
