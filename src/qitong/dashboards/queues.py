@@ -20,7 +20,7 @@ from qitong.core import clock
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import hides_identity, warning
 from qitong.tickets.selectors import tickets_visible_to
-from qitong.tickets.states import DEPARTMENT_STATES, OPEN_STATES, TicketState
+from qitong.tickets.states import CLOCK_RUNNING_STATES, DEPARTMENT_STATES, TicketState
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,13 @@ class Queue:
     total: int
 
 
-RUNNING = sorted(OPEN_STATES - {TicketState.SUSPENDED})
 HELD = [TicketState.DISPATCHED, TicketState.IN_PROGRESS]
 REMINDED = Q(reminded_for=F("milestone")) & ~Q(milestone="")
 
 
 def _warning(now: dt.datetime) -> Q:
     """Yellow or red (presenters.warning): inside the warning window, reminded, or overdue."""
-    return Q(state__in=RUNNING, due_at__isnull=False) & (
+    return Q(state__in=CLOCK_RUNNING_STATES, due_at__isnull=False) & (
         Q(warn_at__lte=now) | Q(due_at__lt=now) | REMINDED
     )
 

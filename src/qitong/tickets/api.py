@@ -22,7 +22,7 @@ from qitong.tickets.presenters import attachments_for, present, timeline
 from qitong.tickets.selectors import ticket_get, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_act, ticket_create
 from qitong.tickets.services.attachments import decode_base64_uploads
-from qitong.tickets.states import FINAL_STATES, TicketState
+from qitong.tickets.states import CLOCK_RUNNING_STATES, TicketState
 
 router = Router(tags=["工单"])
 PAGE_SIZE = 50
@@ -193,7 +193,7 @@ def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
     if f.department:
         qs = qs.filter(lead_department_id=f.department)
     if f.overdue is not None:
-        overdue = Q(due_at__lt=clock.now()) & ~Q(state__in=[*FINAL_STATES, TicketState.SUSPENDED])
+        overdue = Q(due_at__lt=clock.now(), state__in=CLOCK_RUNNING_STATES)
         qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
     if f.created_from:
         qs = qs.filter(created_at__gte=f.created_from)

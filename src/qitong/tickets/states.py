@@ -27,6 +27,9 @@ FINAL_STATES = frozenset(
     {TicketState.CLOSED, TicketState.REJECTED, TicketState.WITHDRAWN, TicketState.MERGED}
 )
 OPEN_STATES = frozenset(set(TicketState) - FINAL_STATES)
+# States in which a deadline clock runs: open and not suspended (the sweep, the warning
+# queues and the "overdue" filter all mean this set).
+CLOCK_RUNNING_STATES = frozenset(OPEN_STATES - {TicketState.SUSPENDED})
 # States in which a department holds the ticket (reminders and escalations target it).
 DEPARTMENT_STATES = frozenset(
     {TicketState.DISPATCHED, TicketState.IN_PROGRESS, TicketState.SUSPENDED}

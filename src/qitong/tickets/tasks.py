@@ -11,8 +11,7 @@ from qitong.core import clock
 from qitong.core.errors import DomainError
 from qitong.tickets.models import Ticket
 from qitong.tickets.services import ticket_act
-from qitong.tickets.states import Milestone
-from qitong.tickets.transitions import SUPERVISED
+from qitong.tickets.states import CLOCK_RUNNING_STATES, Milestone
 
 logger = logging.getLogger("qitong.sweep")
 BATCH = 500  # per run; the next run (a minute later) picks up the rest
@@ -20,7 +19,7 @@ BATCH = 500  # per run; the next run (a minute later) picks up the rest
 
 def sweep() -> dict[str, int]:
     now = clock.now()
-    running = Ticket.objects.filter(state__in=SUPERVISED).exclude(milestone="")
+    running = Ticket.objects.filter(state__in=CLOCK_RUNNING_STATES).exclude(milestone="")
     overdue = running.filter(due_at__lt=now).exclude(escalated_for=F("milestone"))
     warned = running.filter(Q(warn_at__lte=now), due_at__gte=now).exclude(
         reminded_for=F("milestone")

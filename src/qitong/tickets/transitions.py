@@ -15,7 +15,7 @@ from typing import Protocol
 from qitong.accounts.actor import SYSTEM_ROLE, Actor
 from qitong.accounts.roles import Role
 from qitong.core.errors import Conflict, Forbidden
-from qitong.tickets.states import OPEN_STATES, RequestKind, TicketState
+from qitong.tickets.states import CLOCK_RUNNING_STATES, OPEN_STATES, RequestKind, TicketState
 
 S = TicketState
 
@@ -111,7 +111,7 @@ HELD_BY_DEPARTMENT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED})
 BEFORE_DISPATCH = frozenset({S.SUBMITTED, S.REGISTERED})
 WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})
 # Reminders and escalations apply wherever a clock runs (not while suspended).
-SUPERVISED = frozenset(OPEN_STATES - {S.SUSPENDED})
+SUPERVISED = CLOCK_RUNNING_STATES
 
 
 def _t(
