@@ -194,3 +194,17 @@ def test_handler_may_not_register_enterprises(world: World) -> None:
     )
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
+
+
+def test_desk_registers_only_inside_its_jurisdiction(world: World) -> None:
+    """A Hohhot operator cannot register a Baotou enterprise (it could never see it again)."""
+    response = client_for(world, "operator").post(
+        "/api/v1/enterprises", _enterprise_body(region="150203"), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"region": "请选择本专席辖区内的旗县市区"}
+    assert not Enterprise.objects.filter(credit_code="914403001922038216").exists()
+    admin = client_for(world, "admin").post(
+        "/api/v1/enterprises", _enterprise_body(region="150203"), content_type="application/json"
+    )
+    assert admin.status_code == 201

@@ -8,11 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from qitong.accounts.models import User
-from qitong.core.errors import Conflict, ValidationFailed
+from qitong.accounts.roles import Role
+from qitong.core.errors import Conflict, Forbidden, ValidationFailed
 from qitong.directory.models import Region, RegionLevel
 from qitong.enterprises.models import Contact, Enterprise, Industry, SizeClass
 from qitong.enterprises.validators import normalize_phone, validate_credit_code
 from qitong.ledger.services import ledger_record_change
+
+# Who may register an enterprise: the desk (inline, while a caller waits) and administrators.
+CREATOR_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN})
 
 
 @dataclass
@@ -73,10 +77,19 @@ def enterprise_create(
     actor: User | None,
     address: str = "",
 ) -> Enterprise:
-    """Register an enterprise (staff may do it inline while a caller is on the line)."""
+    """Register an enterprise (the desk does it inline while a caller is on the line).
+
+    Only desk staff and administrators register, and desk staff only inside their desk's
+    jurisdiction: an enterprise they registered elsewhere would be invisible to them.
+    """
+    if actor is not None and actor.role not in CREATOR_ROLES:
+        raise Forbidden("只有专席话务员、班长和管理员可以登记企业")
     credit_code = credit_code.strip().upper()
     region, normalized = _check(credit_code, name, region_code, industry, size, contacts)
     assert region is not None  # _check raised otherwise
+    scope = actor.scope_region() if actor is not None else None
+    if scope is not None and not scope.contains(region):
+        raise ValidationFailed(fields={"region": "请选择本专席辖区内的旗县市区"})
     existing = Enterprise.objects.filter(credit_code=credit_code).first()
     if existing:
         raise Conflict(
