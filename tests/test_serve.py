@@ -287,10 +287,16 @@ def test_serve_runs_web_and_worker_and_a_signal_stops_both(serve, serve_env, sto
     assert f"企通已启动：http://127.0.0.1:{running.port}/" in output
     gunicorn = running.child_pid("Web 服务（gunicorn")
     qcluster = running.child_pid("后台任务进程（qcluster")
+    # gunicorn master + worker, qcluster + its sentinel and workers. Workers are forked (and
+    # recycled) asynchronously, so give the tree a moment instead of trusting one snapshot.
+    settle = time.monotonic() + 10
     tree = descendants(running.process.pid)
+    while len(tree) < 4 and time.monotonic() < settle:
+        time.sleep(0.2)
+        tree = descendants(running.process.pid)
     pids = {p.pid for p in tree}
     assert {gunicorn, qcluster} <= pids
-    assert len(tree) >= 4  # gunicorn master + worker, qcluster + its sentinel and workers
+    assert len(tree) >= 4, tree
     running.wait_output('"GET /healthz HTTP/1.1" 200')  # gunicorn's access log: stdout
 
     if stop == "sigterm":
