@@ -1059,6 +1059,7 @@ def test_department_tabs_count_and_sort_by_deadline(world: World) -> None:
         "due_soon": "0",
         "overdue": "1",
         "returned": "1",
+        "assisting": "0",
     }
     tab = html(
         client.get(

@@ -4,7 +4,7 @@ independently of tickets/transitions.py, with and without the relations and guar
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -24,6 +24,8 @@ class FakeTicket:
     pending_request: str = ""
     callback_dissatisfied: bool = False
     enterprise_rating: int | None = None
+    # Department 4 assists and has not given its opinion yet.
+    assist_pending: list[int] = field(default_factory=lambda: [4])
 
 
 # Actors related to the ticket: desk/supervisor of its region, handler of its lead department,
@@ -33,6 +35,8 @@ RELATED = {
     "desk_lead": Actor(role="desk_lead", user_id=2, desk_id=1, region_prefix="15"),
     "handler": Actor(role="handler", user_id=3, department_id=3, region_prefix="15"),
     "dept_leader": Actor(role="dept_leader", user_id=4, department_id=3, region_prefix="15"),
+    "assisting_handler": Actor(role="handler", user_id=11, department_id=4, region_prefix="15"),
+    "assisting_leader": Actor(role="dept_leader", user_id=12, department_id=4, region_prefix="15"),
     "specialist": Actor(role="specialist", user_id=5, specialist_id=5, region_prefix="1501"),
     "enterprise": Actor(role="enterprise", user_id=6, enterprise_id=7),
     "supervisor": Actor(role="supervisor", user_id=8, region_prefix="1501"),
@@ -89,6 +93,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.SUSPENDED, "handler"): {"request_extension", "resume"},
     (S.SUSPENDED, "dept_leader"): {"request_extension", "resume"},
     (S.SUSPENDED, "operator"): {"withdraw"},
+    # The assisting department gives its opinion while the lead holds the ticket.
+    **{
+        (state, role): {"assist"}
+        for state in (S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED)
+        for role in ("assisting_handler", "assisting_leader")
+    },
     (S.SUSPENDED, "desk_lead"): {"withdraw"},
     (S.SUSPENDED, "enterprise"): {"withdraw", "supplement"},
     (S.REPLIED, "desk_lead"): {"accept_reply", "send_back", "withdraw"} | OVERSIGHT,
@@ -128,6 +138,29 @@ def test_pending_request_blocks_department_and_enables_the_decision(kind: str) -
     ) == {"resume"}
 
 
+def test_a_draft_awaiting_signoff_is_decided_by_the_lead_departments_leader_only() -> None:
+    ticket = FakeTicket(S.IN_PROGRESS, pending_request="signoff")
+    assert allowed_actions(ticket, RELATED["handler"]) == []
+    assert set(allowed_actions(ticket, RELATED["dept_leader"])) == {
+        "approve_reply",
+        "refuse_reply",
+    }
+    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == {"withdraw"} | OVERSIGHT
+    assert allowed_actions(ticket, RELATED["assisting_leader"]) == ["assist"]
+    with pytest.raises(Conflict) as held:
+        check_transition(ticket, RELATED["handler"], "reply")
+    assert "审签" in held.value.message
+
+
+def test_an_assisting_department_gives_its_opinion_once() -> None:
+    answered = FakeTicket(S.IN_PROGRESS, assist_pending=[])
+    assert allowed_actions(answered, RELATED["assisting_handler"]) == []
+    with pytest.raises(Forbidden):
+        check_transition(answered, RELATED["assisting_handler"], "assist")
+    # The lead department never "assists" its own ticket.
+    assert "assist" not in allowed_actions(FakeTicket(S.IN_PROGRESS), RELATED["handler"])
+
+
 def test_a_closed_ticket_is_rated_once() -> None:
     assert allowed_actions(FakeTicket(S.CLOSED, enterprise_rating=4), RELATED["enterprise"]) == []
 
@@ -145,7 +178,7 @@ def test_every_action_is_reachable_somewhere() -> None:
     reachable: set[str] = set()
     for state, actor in itertools.product(list(S), RELATED.values()):
         for pending_request, dissatisfied in itertools.product(
-            ["", "return", "extension"], [False, True]
+            ["", "return", "extension", "signoff"], [False, True]
         ):
             ticket = FakeTicket(
                 state, pending_request=pending_request, callback_dissatisfied=dissatisfied

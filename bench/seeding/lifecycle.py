@@ -215,6 +215,7 @@ def _dispatch(story: Story) -> None:
                 }
             )
         f["lead_department_id"] = lead.id
+        f["assist_pending"] = [d.id for d in assisting]
         payload.update(
             department=lead.id, department_name=lead.name, assisting=[d.id for d in assisting]
         )
@@ -236,6 +237,19 @@ def _dispatch(story: Story) -> None:
         return
 
     signed_at = story.last_at
+    for i, other in enumerate(assisting, start=1):  # the assisting opinion, before the reply
+
+        def assist(
+            at: dt.datetime, payload: dict[str, Any], other: Dept = other, i: int = i
+        ) -> None:
+            opinion = rng.choice(text.REPLIES)
+            payload.update(opinion=opinion, department=other.id, department_name=other.name)
+            story.assignments[i].update(replied_at=at, reply_text=opinion)
+            f["assist_pending"] = [d for d in f["assist_pending"] if d != other.id]
+
+        delay = hours(rng, 24, 0.8, cap=24 * 5)
+        if not story.act(story.last_at + delay, "assist", other.handler, None, assist):
+            return
     window = f["due_reply_at"] - signed_at
     if window <= dt.timedelta(0):
         took = hours(rng, 24, 0.8)
@@ -252,7 +266,8 @@ def _dispatch(story: Story) -> None:
         story.assignments[0]["replied_at"] = at
         story.stop()
 
-    if not story.act(signed_at + took, "reply", lead.handler, "replied", reply):
+    at = max(signed_at + took, story.last_at + dt.timedelta(minutes=30))  # after any opinion
+    if not story.act(at, "reply", lead.handler, "replied", reply):
         return
 
     def accept(at: dt.datetime, payload: dict[str, Any]) -> None:

@@ -99,6 +99,7 @@ class Story:
             "state": "",
             "version": 0,
             "pending_request": "",
+            "assist_pending": [],
             "reply_result": "",
             "reply_text": "",
             "satisfaction": None,
@@ -233,6 +234,7 @@ class Story:
                 if decision["decided_at"] is None:
                     decision.update(decided_at=at, approved=False, decision_note="工单已撤销")
             self.f["pending_request"] = ""
+            self.f["assist_pending"] = []
 
         self._apply(at, "withdraw", actor, "withdrawn", change)
 

@@ -107,6 +107,7 @@ TICKET = Table(
         ("state", "s"),
         ("version", "i"),
         ("pending_request", "s"),
+        ("assist_pending", "j"),
         ("reply_result", "s"),
         ("reply_text", "s"),
         ("satisfaction", "i"),

@@ -19,8 +19,14 @@ from qitong.accounts.roles import Role
 from qitong.core import clock
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import hides_identity, warning
-from qitong.tickets.selectors import tickets_visible_to
-from qitong.tickets.states import CLOCK_RUNNING_STATES, DEPARTMENT_STATES, TicketState
+from qitong.tickets.selectors import tickets_assisted_by, tickets_led_by, tickets_visible_to
+from qitong.tickets.states import (
+    CLOCK_RUNNING_STATES,
+    DEPARTMENT_STATES,
+    DESK_REQUESTS,
+    RequestKind,
+    TicketState,
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ DESK_LEAD_QUEUES = [
         "requests",
         "待审批的退单与延期申请",
         "暂无待审批申请",
-        lambda now: Q(state__in=[*HELD, TicketState.SUSPENDED]) & ~Q(pending_request=""),
+        lambda now: Q(state__in=[*HELD, TicketState.SUSPENDED], pending_request__in=DESK_REQUESTS),
     ),
     QueueDef(
         "replied", "待审核的办理结果", "暂无待审核答复", lambda now: Q(state=TicketState.REPLIED)
@@ -116,7 +122,20 @@ DEPARTMENT_TABS = [
         "暂无退回给您的工单",
         lambda now: Q(state=TicketState.IN_PROGRESS, redo_count__gt=0),
     ),
+    QueueDef(
+        "signoff",
+        "待审签",
+        "暂无待部门领导审签的答复",
+        lambda now: Q(state=TicketState.IN_PROGRESS, pending_request=RequestKind.SIGNOFF),
+    ),
 ]
+# Tickets other departments lead and this one assists (协办): its opinion is still awaited.
+ASSISTING_TAB = QueueDef(
+    "assisting",
+    "协办",
+    "暂无需要本单位反馈协办意见的工单",
+    lambda now: Q(state__in=sorted(DEPARTMENT_STATES)),
+)
 
 SPECIALIST_QUEUE = QueueDef(
     "with_specialist",
@@ -173,27 +192,39 @@ def desk_queues(*, actor: Actor, limit: int = 8) -> list[Queue]:
     return [queue_page(actor=actor, queue=q, limit=limit) for q in desk_queue_defs(actor.role)]
 
 
-def department_inbox_base(actor: Actor) -> QuerySet[Ticket]:
-    """Tickets the actor's department leads now (assisting or former departments excluded)."""
-    if actor.department_id is None:
-        return Ticket.objects.none()
-    return tickets_visible_to(actor).filter(lead_department_id=actor.department_id)
+def _assisting_base(actor: Actor) -> QuerySet[Ticket]:
+    """Tickets this department assists whose opinion it has not given yet."""
+    return tickets_assisted_by(actor, awaiting_opinion=True)
 
 
 def department_tab_counts(*, actor: Actor) -> dict[str, int]:
-    """Every tab's count in ONE aggregate over the department's own open tickets."""
+    """Every lead tab's count in ONE aggregate over the department's own open tickets, and
+    the assisting tab's."""
     now = clock.now()
-    base = department_inbox_base(actor).filter(state__in=sorted(DEPARTMENT_STATES))
+    base = tickets_led_by(actor).filter(state__in=sorted(DEPARTMENT_STATES))
     counts = base.aggregate(
         **{t.key: Count("pk", filter=t.condition(now)) for t in DEPARTMENT_TABS}
     )
+    counts[ASSISTING_TAB.key] = _assisting_base(actor).filter(ASSISTING_TAB.condition(now)).count()
     return {key: int(value or 0) for key, value in counts.items()}
 
 
+def department_tab_defs() -> list[QueueDef]:
+    return [*DEPARTMENT_TABS, ASSISTING_TAB]
+
+
 def department_tab(*, actor: Actor, key: str, limit: int, offset: int = 0) -> Queue:
+    if key == ASSISTING_TAB.key:
+        return queue_page(
+            actor=actor,
+            queue=ASSISTING_TAB,
+            limit=limit,
+            offset=offset,
+            base=_assisting_base(actor),
+        )
     tab = next(t for t in DEPARTMENT_TABS if t.key == key)
     return queue_page(
-        actor=actor, queue=tab, limit=limit, offset=offset, base=department_inbox_base(actor)
+        actor=actor, queue=tab, limit=limit, offset=offset, base=tickets_led_by(actor)
     )
 
 

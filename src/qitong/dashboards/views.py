@@ -86,7 +86,14 @@ def department(request: HttpRequest) -> HttpResponse:
     tickets sorted by deadline. Confidential tickets never show who complained."""
     user = _user(request)
     actor = actor_of(user)
-    tabs = queues.DEPARTMENT_TABS
+    dept = user.department
+    counts = queues.department_tab_counts(actor=actor)
+    tabs = [
+        t
+        for t in queues.department_tab_defs()
+        # 待审签 only where replies are signed off (or drafts are still waiting after a change)
+        if t.key != "signoff" or counts["signoff"] or (dept and dept.reply_needs_signoff)
+    ]
     keys = [t.key for t in tabs]
     current = request.GET.get("tab", keys[0])
     if current not in keys:
@@ -95,8 +102,6 @@ def department(request: HttpRequest) -> HttpResponse:
     queue = queues.department_tab(
         actor=actor, key=current, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
-    counts = queues.department_tab_counts(actor=actor)
-    dept = user.department
     context = {
         "department": dept,
         "tabs": [(t.key, t.title, counts[t.key]) for t in tabs],

@@ -105,6 +105,7 @@ class DepartmentAdminForm(PhoneFormMixin, forms.ModelForm):  # type: ignore[type
             "kind",
             "parent",
             "is_business_env_authority",
+            "reply_needs_signoff",
             "phone",
             "active",
         )
@@ -303,7 +304,10 @@ class DepartmentAdmin(ExcelAdminMixin, ActivatableModelAdmin):
     ordering = ("region__sort_order", "region__code", "code")
     fieldsets = (
         (None, {"fields": ("code", "name", "short_name", "region", "level")}),
-        ("职能与隶属", {"fields": ("kind", "parent", "is_business_env_authority")}),
+        (
+            "职能与隶属",
+            {"fields": ("kind", "parent", "is_business_env_authority", "reply_needs_signoff")},
+        ),
         ("联系与状态", {"fields": ("phone", "active")}),
     )
     change_list_template = EXCEL_CHANGE_LIST

@@ -83,6 +83,11 @@ class Department(models.Model):
         related_name="children",
     )
     is_business_env_authority = models.BooleanField("营商环境主管部门", default=False)
+    reply_needs_signoff = models.BooleanField(
+        "答复须部门领导审签",
+        default=False,
+        help_text="勾选后，承办人的答复先交本单位部门领导审签，审签通过才提交专席审核",
+    )
     phone = models.CharField("联系电话", max_length=30, blank=True)
     active = models.BooleanField("启用", default=True)
 

@@ -18,7 +18,13 @@ from qitong.accounts.models import User
 from qitong.core import clock
 from qitong.core.errors import ValidationFailed
 from qitong.tickets.models import Category, Ticket
-from qitong.tickets.presenters import attachments_for, present, timeline
+from qitong.tickets.presenters import (
+    assisting_for,
+    attachments_for,
+    present,
+    reply_draft_for,
+    timeline,
+)
 from qitong.tickets.selectors import ticket_get, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_act, ticket_create
 from qitong.tickets.services.attachments import decode_base64_uploads
@@ -105,9 +111,27 @@ class AttachmentOut(Schema):
     url: str
 
 
+class AssistOut(Schema):
+    department: Ref
+    replied_at: dt.datetime | None
+    opinion: str
+
+
+class ReplyDraftOut(Schema):
+    result: str
+    explanation: str
+    requested_by: str
+    requested_at: dt.datetime
+    attachments: list[int]
+
+
 class TicketDetailOut(TicketOut):
     timeline: list[TimelineOut]
     attachments: list[AttachmentOut]
+    assisting: list[AssistOut] = Field(description="协办单位及其意见（企业不可见）")
+    reply_draft: ReplyDraftOut | None = Field(
+        description="待部门领导审签的答复稿（仅承办单位可见）"
+    )
 
 
 class TicketPage(Schema):
@@ -230,6 +254,8 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
         **present(ticket, actor),
         "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
+        "assisting": assisting_for(ticket, actor),
+        "reply_draft": reply_draft_for(ticket, actor),
     }
 
 

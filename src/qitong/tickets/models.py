@@ -150,6 +150,9 @@ class Ticket(models.Model):
         "办理结果", max_length=20, blank=True, choices=ReplyResult.choices
     )
     reply_text = models.TextField("答复内容", blank=True)
+    # Assisting departments (协办) whose opinion to the lead is still awaited, by id: the
+    # transition table reads it, so it lives on the ticket rather than only on Assignment.
+    assist_pending = models.JSONField("待反馈协办单位", default=list, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         "满意度", null=True, blank=True, choices=Satisfaction.choices
     )
@@ -204,8 +207,13 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
+            # The department inbox: its tabs by deadline, the API list newest first.
             models.Index(
-                fields=["lead_department", "state", "due_reply_at"], name="ticket_department_inbox"
+                fields=["lead_department", "state", "due_at"], name="ticket_department_due"
+            ),
+            models.Index(
+                fields=["lead_department", "state", "-created_at", "-id"],
+                name="ticket_department_recent",
             ),
             models.Index(fields=["enterprise", "-created_at"], name="ticket_enterprise_list"),
             models.Index(fields=["state", "region_code"], name="ticket_state_region"),
@@ -272,9 +280,16 @@ class PendingDecision(models.Model):
     )
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_note = models.TextField("审批意见", blank=True)
+    # A reply awaiting the department leader's sign-off (kind = signoff): the draft and the
+    # files that came with it (kept internal until the leader signs it off).
+    reply_result = models.CharField(
+        "答复稿办理结果", max_length=20, blank=True, choices=ReplyResult.choices
+    )
+    reply_text = models.TextField("答复稿", blank=True)
+    attachment_ids = models.JSONField("答复稿附件", default=list, blank=True)
 
     class Meta:
-        verbose_name = "退单/延期申请"
+        verbose_name = "退单/延期申请与答复审签"
         verbose_name_plural = verbose_name
 
     def __str__(self) -> str:

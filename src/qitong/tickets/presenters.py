@@ -14,8 +14,8 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
-from qitong.tickets.models import Ticket
-from qitong.tickets.states import Milestone, TicketState
+from qitong.tickets.models import Assignment, Ticket
+from qitong.tickets.states import Milestone, RequestKind, TicketState
 from qitong.tickets.transitions import TRANSITIONS, allowed_actions
 
 ACTION_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
@@ -245,3 +245,40 @@ def attachments_for(ticket: Ticket, actor: Actor) -> list[dict[str, Any]]:
         }
         for a in qs
     ]
+
+
+def assisting_for(ticket: Ticket, actor: Actor) -> list[dict[str, Any]]:
+    """The assisting departments of the current dispatch and their opinions (staff only)."""
+    if actor.role == Role.ENTERPRISE:
+        return []
+    rows = ticket.assignments.filter(active=True, role=Assignment.Role.ASSISTING).select_related(
+        "department"
+    )
+    return [
+        {
+            "department": {"id": a.department_id, "name": a.department.name},
+            "replied_at": a.replied_at,
+            "opinion": a.reply_text,
+        }
+        for a in rows.order_by("pk")
+    ]
+
+
+def reply_draft_for(ticket: Ticket, actor: Actor) -> dict[str, Any] | None:
+    """A reply awaiting the department leader's sign-off, for the departments only."""
+    if ticket.pending_request != RequestKind.SIGNOFF or actor.role not in DEPARTMENT_ROLES:
+        return None
+    draft = (
+        ticket.requests.filter(kind=RequestKind.SIGNOFF, decided_at__isnull=True)
+        .select_related("requested_by")
+        .first()
+    )
+    if draft is None:
+        return None
+    return {
+        "result": draft.reply_result,
+        "explanation": draft.reply_text,
+        "requested_by": draft.requested_by.get_full_name(),
+        "requested_at": draft.requested_at,
+        "attachments": list(draft.attachment_ids),
+    }

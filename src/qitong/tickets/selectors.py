@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, GLOBAL_ROLES, Role
@@ -24,11 +24,39 @@ def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:
     if actor.role in DEPARTMENT_ROLES:
         if actor.department_id is None:
             return qs.none()
+        # The lead department's tickets are spelled out (not only via Assignment) so the
+        # inbox, which filters on the lead, is a plain indexed subset of this scope.
         mine = Assignment.objects.filter(ticket=OuterRef("pk"), department_id=actor.department_id)
-        return qs.filter(Exists(mine))
+        return qs.filter(Q(lead_department_id=actor.department_id) | Q(Exists(mine)))
     if actor.role == Role.SPECIALIST:
         return qs.filter(specialist_id=actor.specialist_id) if actor.specialist_id else qs.none()
     return qs.none()
+
+
+def tickets_led_by(actor: Actor) -> QuerySet[Ticket]:
+    """The lead branch of a department actor's scope in `tickets_visible_to`, as a plain
+    filter the (lead_department, state, …) indexes serve: the department inbox and the API
+    list filtered on the actor's own department read through it."""
+    if actor.role not in DEPARTMENT_ROLES or actor.department_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(lead_department_id=actor.department_id)
+
+
+def tickets_assisted_by(actor: Actor, *, awaiting_opinion: bool = False) -> QuerySet[Ticket]:
+    """Tickets the actor's department currently assists (an active 协办 assignment; with
+    `awaiting_opinion`, only those it has not given its opinion on): within
+    `tickets_visible_to` by its Assignment branch."""
+    if actor.role not in DEPARTMENT_ROLES or actor.department_id is None:
+        return Ticket.objects.none()
+    mine = Assignment.objects.filter(
+        ticket=OuterRef("pk"),
+        department_id=actor.department_id,
+        role=Assignment.Role.ASSISTING,
+        active=True,
+    )
+    if awaiting_opinion:
+        mine = mine.filter(replied_at__isnull=True)
+    return Ticket.objects.filter(Exists(mine))
 
 
 def ticket_get(*, actor: Actor, pk: int) -> Ticket:

@@ -112,6 +112,11 @@ class Satisfaction(models.IntegerChoices):
 class RequestKind(models.TextChoices):
     RETURN = "return", "退单申请"
     EXTENSION = "extension", "延期申请"
+    SIGNOFF = "signoff", "答复审签"  # decided by the lead department's leader, not the desk
+
+
+# Requests the desk lead decides (the department leader decides SIGNOFF).
+DESK_REQUESTS = frozenset({RequestKind.RETURN, RequestKind.EXTENSION})
 
 
 class Warning(models.TextChoices):

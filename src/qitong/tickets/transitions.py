@@ -36,6 +36,8 @@ class TicketFacts(Protocol):
     @property
     def pending_request(self) -> str: ...  # "" or a RequestKind
     @property
+    def assist_pending(self) -> list[int]: ...  # assisting departments yet to give an opinion
+    @property
     def callback_dissatisfied(self) -> bool: ...
     @property
     def enterprise_rating(self) -> int | None: ...
@@ -54,6 +56,11 @@ def lead_department(t: TicketFacts, a: Actor) -> bool:
     return a.department_id is not None and a.department_id == t.lead_department_id
 
 
+def assisting_department(t: TicketFacts, a: Actor) -> bool:
+    """An assisting department (协办) whose opinion to the lead is still awaited."""
+    return a.department_id is not None and a.department_id in (t.assist_pending or [])
+
+
 def own_enterprise(t: TicketFacts, a: Actor) -> bool:
     return a.enterprise_id is not None and a.enterprise_id == t.enterprise_id
 
@@ -67,7 +74,11 @@ def anyone(t: TicketFacts, a: Actor) -> bool:
 
 
 def no_pending_request(t: TicketFacts) -> str | None:
-    return "已有待班长审批的退单或延期申请" if t.pending_request else None
+    if not t.pending_request:
+        return None
+    if t.pending_request == RequestKind.SIGNOFF:
+        return "答复稿正待部门领导审签"
+    return f"已有待班长审批的{RequestKind(t.pending_request).label}"
 
 
 def pending(kind: RequestKind) -> Guard:
@@ -102,6 +113,11 @@ class Transition:
 DESK: dict[str, Relation] = {Role.OPERATOR: in_jurisdiction, Role.DESK_LEAD: in_jurisdiction}
 LEAD_ONLY: dict[str, Relation] = {Role.DESK_LEAD: in_jurisdiction}
 DEPT: dict[str, Relation] = {Role.HANDLER: lead_department, Role.DEPT_LEADER: lead_department}
+DEPT_LEADER_ONLY: dict[str, Relation] = {Role.DEPT_LEADER: lead_department}
+ASSISTING: dict[str, Relation] = {
+    Role.HANDLER: assisting_department,
+    Role.DEPT_LEADER: assisting_department,
+}
 OVERSIGHT: dict[str, Relation] = {
     Role.DESK_LEAD: in_jurisdiction,
     Role.SUPERVISOR: in_jurisdiction,
@@ -191,7 +207,25 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t("suspend", "挂起", {S.IN_PROGRESS}, S.SUSPENDED, DEPT, no_pending_request),
         _t("resume", "恢复办理", {S.SUSPENDED}, S.IN_PROGRESS, DEPT),
+        _t("assist", "协办意见", HELD_BY_DEPARTMENT, None, ASSISTING),
+        # → replied, or stays in progress awaiting sign-off where the department requires it
         _t("reply", "答复", {S.IN_PROGRESS}, S.REPLIED, DEPT, no_pending_request),
+        _t(
+            "approve_reply",
+            "审签通过",
+            {S.IN_PROGRESS},
+            S.REPLIED,
+            DEPT_LEADER_ONLY,
+            pending(RequestKind.SIGNOFF),
+        ),
+        _t(
+            "refuse_reply",
+            "审签退回",
+            {S.IN_PROGRESS},
+            None,
+            DEPT_LEADER_ONLY,
+            pending(RequestKind.SIGNOFF),
+        ),
         _t("accept_reply", "审核通过", {S.REPLIED}, S.AWAITING_CALLBACK, LEAD_ONLY),
         _t("send_back", "退回重办", {S.REPLIED}, S.IN_PROGRESS, LEAD_ONLY),
         _t("callback", "回访", {S.AWAITING_CALLBACK}, None, DESK),  # → closed unless dissatisfied

@@ -26,6 +26,8 @@ PRIMARY_ACTIONS = frozenset(
         "approve_extension",
         "resume",
         "reply",
+        "assist",
+        "approve_reply",
         "accept_reply",
         "callback",
         "supplement",
@@ -224,6 +226,26 @@ class ReplyForm(ActionForm):
     has_files = True
     hint = "答复经班长审核后告知企业并回访。"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        lead = self.ticket.lead_department
+        if self.actor.role == "handler" and lead is not None and lead.reply_needs_signoff:
+            self.fields[
+                "explanation"
+            ].help_text = "本单位的答复须部门领导审签：提交后先送部门领导，审签通过后再交专席审核。"
+
+
+class ApproveReplyForm(ActionForm):
+    explanation = _text("答复说明（可修改后通过）", rows=6)
+    note = _text("审签意见", rows=2)
+    hint = "通过后答复提交专席审核，答复稿附件随之对企业可见。"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        draft = self.ticket.requests.filter(kind="signoff", decided_at__isnull=True).first()
+        if draft is not None:
+            self.initial.setdefault("explanation", draft.reply_text)
+
 
 YES_NO = [("yes", "已解决"), ("no", "未解决")]
 
@@ -334,7 +356,16 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         hint="挂起期间不计时；企业会收到补充材料的通知。",
     ),
     "resume": text_action("note", "说明", required=False, rows=2),
+    "assist": text_action(
+        "opinion",
+        "协办意见",
+        required=True,
+        rows=5,
+        hint="意见反馈给主办单位，由主办单位统一答复企业。",
+    ),
     "reply": ReplyForm,
+    "approve_reply": ApproveReplyForm,
+    "refuse_reply": text_action("note", "退回意见", required=True, rows=2),
     "accept_reply": text_action(
         "note", "审核意见", required=False, rows=2, hint="通过后转入待回访。"
     ),

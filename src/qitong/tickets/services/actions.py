@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 
 from qitong.accounts.actor import SYSTEM, Actor, actor_of
 from qitong.accounts.models import User
@@ -26,7 +27,7 @@ from qitong.directory.models import Department, Specialist
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
-from qitong.tickets.models import Assignment, PendingDecision, Ticket
+from qitong.tickets.models import Assignment, Attachment, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services.attachments import check_uploads, store_attachments
 from qitong.tickets.states import (
@@ -57,6 +58,8 @@ class Ctx:
     changed: set[str] = field(default_factory=set)
     payload: dict[str, Any] = field(default_factory=dict)
     to_state: str | None = None
+    # A reply held for the department leader's sign-off: its files stay internal until then.
+    draft: PendingDecision | None = None
     _calendar: WorkCalendar | None = None
     _policies: dict[tuple[str, str, str], Limit] | None = None
 
@@ -176,8 +179,11 @@ def ticket_act(
                 ticket=ticket,
                 files=checked,
                 user=user,
-                internal=action not in PUBLIC_FILE_ACTIONS,
+                internal=action not in PUBLIC_FILE_ACTIONS or ctx.draft is not None,
             )
+            if ctx.draft is not None:
+                ctx.draft.attachment_ids = [a["id"] for a in ctx.payload["attachments"]]
+                ctx.draft.save(update_fields=["attachment_ids"])
         if ctx.to_state and ctx.to_state != from_state:
             ctx.set(state=ctx.to_state)
             if ctx.to_state in FINAL_STATES:
@@ -205,6 +211,14 @@ def _department_staff(department_id: int | None) -> list[User]:
         return []
     return list(
         User.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES, is_active=True)
+    )
+
+
+def _department_leaders(department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(
+        User.objects.filter(department_id=department_id, role=Role.DEPT_LEADER, is_active=True)
     )
 
 
@@ -262,27 +276,33 @@ def _department(ctx: Ctx, name: str) -> Department:
 
 
 def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
+    """A fresh division of work (dispatch): the lead and the assisting departments, each
+    notified; the previous assignments end."""
     Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
     Assignment.objects.bulk_create(
-        [
-            Assignment(
-                ticket=ctx.ticket, department=lead, role=Assignment.Role.LEAD, dispatched_at=ctx.now
-            )
-        ]
-        + [
-            Assignment(
-                ticket=ctx.ticket,
-                department=d,
-                role=Assignment.Role.ASSISTING,
-                dispatched_at=ctx.now,
-            )
-            for d in assisting
+        Assignment(ticket=ctx.ticket, department=d, role=role, dispatched_at=ctx.now)
+        for d, role in [
+            (lead, Assignment.Role.LEAD),
+            *[(d, Assignment.Role.ASSISTING) for d in assisting],
         ]
     )
-    ctx.set(lead_department=lead)
+    ctx.set(lead_department=lead, assist_pending=[d.pk for d in assisting])
     ctx.payload.update(
         department=lead.pk, department_name=lead.name, assisting=[d.pk for d in assisting]
     )
+    _start_sign_clock(ctx)
+    _tell(_department_staff(lead.pk), ctx, "ticket_dispatched", "有新派发的工单，请及时签收办理")
+    for department in assisting:
+        _tell(
+            _department_staff(department.pk),
+            ctx,
+            "ticket_dispatched",
+            f"有新派发的协办工单（主办：{lead.name}），请在答复时限前向主办单位反馈协办意见",
+        )
+
+
+def _start_sign_clock(ctx: Ctx) -> None:
+    """Sign, then reply: both deadlines run from the moment of (re-)dispatch."""
     ctx.start_milestone(Milestone.SIGN, due_field="due_sign_at")
     reply = compute_due(
         start=ctx.now,
@@ -295,13 +315,6 @@ def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
     )
     ctx.set(due_reply_at=reply.due_at)
     ctx.payload["due"]["reply"] = reply.due_at.isoformat()
-    for department in [lead, *assisting]:
-        _tell(
-            _department_staff(department.pk),
-            ctx,
-            "ticket_dispatched",
-            "有新派发的工单，请及时签收办理",
-        )
 
 
 # --- intake and first contact -----------------------------------------------------------------
@@ -432,7 +445,7 @@ def _decide(ctx: Ctx, kind: RequestKind, approved: bool) -> PendingDecision:
 def _approve_return(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.RETURN, True)
     Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
-    ctx.set(lead_department=None, due_sign_at=None, due_reply_at=None)
+    ctx.set(lead_department=None, assist_pending=[], due_sign_at=None, due_reply_at=None)
     ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
 
 
@@ -479,21 +492,86 @@ def _resume(ctx: Ctx) -> None:
     ctx.text("note", "说明", required=False)
 
 
-def _reply(ctx: Ctx) -> None:
+def _assist(ctx: Ctx) -> None:
+    """An assisting department's opinion to the lead; the ticket stays where it is."""
+    department_id = ctx.actor.department_id
+    assert department_id is not None  # the transition's relation guarantees it
+    opinion = ctx.text("opinion", "协办意见")
+    Assignment.objects.filter(
+        ticket=ctx.ticket,
+        active=True,
+        department_id=department_id,
+        role=Assignment.Role.ASSISTING,
+    ).update(replied_at=ctx.now, reply_text=opinion)
+    ctx.set(assist_pending=[d for d in ctx.ticket.assist_pending if d != department_id])
+    name = Department.objects.values_list("name", flat=True).get(pk=department_id)
+    ctx.payload.update(department=department_id, department_name=name)
+    _tell(
+        _department_staff(ctx.ticket.lead_department_id),
+        ctx,
+        "ticket_assisted",
+        f"协办单位 {name} 已反馈协办意见",
+    )
+
+
+def _reply_fields(ctx: Ctx) -> tuple[str, str]:
     result = str(ctx.data.get("result") or "")
     if result not in ReplyResult.values:
         raise ValidationFailed(
             fields={"result": "办理结果应为 resolved、partly_resolved 或 explained"}
         )
-    explanation = ctx.text("explanation", "答复说明")
     ctx.payload["result"] = result
+    return result, ctx.text("explanation", "答复说明")
+
+
+def _reply(ctx: Ctx) -> None:
+    result, explanation = _reply_fields(ctx)
+    lead = ctx.ticket.lead_department
+    assert lead is not None  # the transition's relation guarantees it
+    if ctx.actor.role == Role.HANDLER and lead.reply_needs_signoff:
+        # Held for the leader: the ticket stays in progress and its clock keeps running.
+        assert ctx.user is not None
+        ctx.draft = PendingDecision.objects.create(
+            ticket=ctx.ticket,
+            kind=RequestKind.SIGNOFF,
+            reason="",
+            reply_result=result,
+            reply_text=explanation,
+            requested_by=ctx.user,
+            requested_at=ctx.now,
+        )
+        ctx.set(pending_request=RequestKind.SIGNOFF)
+        ctx.payload["signoff"] = "requested"
+        ctx.to_state = None
+        _tell(_department_leaders(lead.pk), ctx, "signoff_requested", "承办人提交了答复稿，请审签")
+        return
+    _replied(ctx, result, explanation)
+
+
+def _replied(ctx: Ctx, result: str, explanation: str) -> None:
     ctx.set(reply_result=result, reply_text=explanation)
-    assert ctx.ticket.lead_department_id is not None
-    Assignment.objects.filter(
-        ticket=ctx.ticket, active=True, department_id=ctx.ticket.lead_department_id
-    ).update(replied_at=ctx.now)
+    Assignment.objects.filter(ticket=ctx.ticket, active=True, role=Assignment.Role.LEAD).update(
+        replied_at=ctx.now
+    )
     ctx.stop_clock()
     _tell(_desk_leads(ctx.ticket), ctx, "ticket_replied", "承办单位已答复，请审核")
+
+
+def _approve_reply(ctx: Ctx) -> None:
+    """The leader signs the draft off (optionally amending its text): it becomes the reply."""
+    draft = _decide(ctx, RequestKind.SIGNOFF, True)
+    explanation = ctx.text("explanation", "答复说明", required=False) or draft.reply_text
+    if explanation != draft.reply_text:
+        ctx.payload["amended"] = True
+    ctx.payload["result"] = draft.reply_result
+    Attachment.objects.filter(ticket=ctx.ticket, pk__in=draft.attachment_ids).update(internal=False)
+    if draft.attachment_ids:
+        ctx.payload["published_attachments"] = list(draft.attachment_ids)
+    _replied(ctx, draft.reply_result, explanation)
+
+
+def _refuse_reply(ctx: Ctx) -> None:
+    _decide(ctx, RequestKind.SIGNOFF, False)
 
 
 def _accept_reply(ctx: Ctx) -> None:
@@ -577,13 +655,19 @@ def _merge(ctx: Ctx) -> None:
 
 def _withdraw(ctx: Ctx) -> None:
     ctx.text("reason", "撤单原因", required=False)
-    held_by = ctx.ticket.lead_department_id
+    held_by = [ctx.ticket.lead_department_id, *ctx.ticket.assist_pending]
     Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
     PendingDecision.objects.filter(ticket=ctx.ticket, decided_at__isnull=True).update(
         decided_at=ctx.now, approved=False, decision_note="工单已撤销"
     )
-    ctx.set(pending_request="")
-    _tell(_department_staff(held_by), ctx, "ticket_withdrawn", "企业已撤回该诉求，无需继续办理")
+    ctx.set(pending_request="", assist_pending=[])
+    for department_id in held_by:
+        _tell(
+            _department_staff(department_id),
+            ctx,
+            "ticket_withdrawn",
+            "该诉求已撤回，无需继续办理",
+        )
 
 
 def _supplement(ctx: Ctx) -> None:
@@ -636,8 +720,22 @@ def _reassign(ctx: Ctx) -> None:
     if lead.pk == ctx.ticket.lead_department_id:
         raise ValidationFailed(fields={"department": "改派的单位与当前主办单位相同"})
     ctx.text("reason", "改派原因", required=False)
-    previous = ctx.ticket.lead_department_id
-    _assign(ctx, lead, [])
+    ticket = ctx.ticket
+    previous = ticket.lead_department_id
+    # Only the lead changes: assisting departments keep their part and their opinions, except
+    # one that now leads.
+    Assignment.objects.filter(ticket=ticket, active=True).filter(
+        Q(role=Assignment.Role.LEAD) | Q(department=lead)
+    ).update(active=False)
+    Assignment.objects.create(
+        ticket=ticket, department=lead, role=Assignment.Role.LEAD, dispatched_at=ctx.now
+    )
+    ctx.set(lead_department=lead, assist_pending=[d for d in ticket.assist_pending if d != lead.pk])
+    ctx.payload.update(department=lead.pk, department_name=lead.name)
+    _start_sign_clock(ctx)
+    _tell(
+        _department_staff(lead.pk), ctx, "ticket_dispatched", "有改派给本单位的工单，请及时签收办理"
+    )
     _tell(_department_staff(previous), ctx, "ticket_reassigned", f"该工单已改派至 {lead.name}")
 
 
@@ -657,7 +755,10 @@ HANDLERS: dict[str, Handler] = {
     "refuse_extension": _refuse_extension,
     "suspend": _suspend,
     "resume": _resume,
+    "assist": _assist,
     "reply": _reply,
+    "approve_reply": _approve_reply,
+    "refuse_reply": _refuse_reply,
     "accept_reply": _accept_reply,
     "send_back": _send_back,
     "callback": _callback,

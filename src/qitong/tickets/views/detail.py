@@ -22,6 +22,7 @@ from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.tickets.forms import ActionForm, action_form
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import (
+    assisting_for,
     attachments_for,
     present,
     timeline,
@@ -82,6 +83,7 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         "ticket": ticket,
         "shown": shown,
         "assignments": assignments,
+        "assisting": assisting_for(ticket, actor),
         "pending": pending,
         "deadline_rows": _deadlines(shown),
         "timeline": timeline(ticket, actor),
