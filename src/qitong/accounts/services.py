@@ -64,14 +64,12 @@ def token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
 def token_authenticate(*, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = (
-        # The user's scope (desk/department and their regions) is read on every request.
-        ApiToken.objects.select_related(
-            "user__desk__region", "user__department__region", "user__region"
-        )
-        .filter(key_hash=_digest(token), revoked_at__isnull=True)
-        .first()
-    )
+    # The user's scope (desk/department and their regions) is read on every request; the
+    # hash is unique, so no ORDER BY (which .first() would add).
+    rows = ApiToken.objects.select_related(
+        "user__desk__region", "user__department__region", "user__region"
+    ).filter(key_hash=_digest(token), revoked_at__isnull=True)[:1]
+    row = next(iter(rows), None)
     if row is None or not row.user.is_active:
         return None
     now = clock.now()

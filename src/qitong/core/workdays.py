@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.db import models
 
+from qitong.core.refcache import ReferenceCache
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = dt.time(23, 59, 59)
 MAX_SCAN_DAYS = 366 * 2  # a limit that needs more than two years of scanning is a data error
@@ -49,11 +51,19 @@ class WorkCalendar:
         return True
 
 
-def load_calendar() -> WorkCalendar:
-    """The calendar with the administrator's overrides (a few dozen rows a year)."""
+def _read_calendar() -> WorkCalendar:
     from qitong.core.models import HolidayOverride
 
     return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_workday")))
+
+
+CALENDAR_CACHE = ReferenceCache(_read_calendar)  # invalidated by HolidayOverride saves (apps)
+
+
+def load_calendar() -> WorkCalendar:
+    """The calendar with the administrator's overrides (a few dozen rows a year), cached per
+    process (core.refcache)."""
+    return CALENDAR_CACHE.get()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ editable by administrators; the table wins over the defaults.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from qitong.core.refcache import ReferenceCache
 from qitong.core.workdays import LimitUnit, WorkCalendar, WorkingHours, deadline
 from qitong.tickets.states import Milestone, TicketType, Urgency
 
@@ -57,7 +59,7 @@ def _defaults() -> dict[tuple[str, str, str], Limit]:
 DEFAULT_POLICIES = _defaults()
 
 
-def load_policies() -> dict[tuple[str, str, str], Limit]:
+def _read_policies() -> dict[tuple[str, str, str], Limit]:
     from qitong.tickets.models import SlaPolicy
 
     table = dict(DEFAULT_POLICIES)
@@ -66,6 +68,15 @@ def load_policies() -> dict[tuple[str, str, str], Limit]:
             row.amount, row.unit, row.warn_ratio
         )
     return table
+
+
+POLICY_CACHE = ReferenceCache(_read_policies)  # invalidated by SlaPolicy saves (tickets.apps)
+
+
+def load_policies() -> Mapping[tuple[str, str, str], Limit]:
+    """The SLA table (defaults overlaid with the administrator's rows), cached per process
+    (core.refcache); read-only."""
+    return POLICY_CACHE.get()
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ def compute_due(
     ticket_type: str,
     urgency: str,
     milestone: str,
-    policies: dict[tuple[str, str, str], Limit],
+    policies: Mapping[tuple[str, str, str], Limit],
     calendar: WorkCalendar,
     working: WorkingHours | None = None,
 ) -> Due:

@@ -192,6 +192,8 @@ QITONG_LOGIN_MAX_FAILURES = 5
 QITONG_LOGIN_LOCK_SECONDS = 15 * 60
 # The worker writes a heartbeat; /healthz calls it stale after this many seconds.
 QITONG_WORKER_STALE_SECONDS = 180
+# SLA policies and holiday overrides are cached per process this long (core.refcache).
+QITONG_REFERENCE_CACHE_SECONDS = int(os.environ.get("QITONG_REFERENCE_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

@@ -25,3 +25,5 @@ if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"qitong-test-{os.getpid()}.sqlite3")
     }
+# A test's rolled-back change to SLA policies or holidays must not outlive it (core.refcache).
+QITONG_REFERENCE_CACHE_SECONDS = 0

@@ -9,7 +9,7 @@ rows written in the same transaction whose SMS delivery runs after commit.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +61,7 @@ class Ctx:
     # A reply held for the department leader's sign-off: its files stay internal until then.
     draft: PendingDecision | None = None
     _calendar: WorkCalendar | None = None
-    _policies: dict[tuple[str, str, str], Limit] | None = None
+    _policies: Mapping[tuple[str, str, str], Limit] | None = None
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
@@ -90,7 +90,7 @@ class Ctx:
         return WorkingHours.from_config(desk.working_hours if desk else None)
 
     @property
-    def policies(self) -> dict[tuple[str, str, str], Limit]:
+    def policies(self) -> Mapping[tuple[str, str, str], Limit]:
         if self._policies is None:
             self._policies = load_policies()
         return self._policies

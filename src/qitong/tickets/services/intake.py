@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
@@ -119,15 +119,31 @@ def _desk_for(enterprise: Enterprise) -> Desk | None:
     return next((desks[c] for c in candidates if c in desks), None)
 
 
+def _bump_counter(day: dt.date) -> int | None:
+    """Today's next sequence number in ONE statement (UPDATE … RETURNING: PostgreSQL, and
+    SQLite ≥ 3.35); None if today's row does not exist yet. The row stays locked until the
+    ticket's transaction commits, so numbers are gap-free in commit order."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
 def _next_number() -> str:
     today = clock.now().astimezone(LOCAL_TZ).date()
-    if not TicketCounter.objects.filter(day=today).update(last=F("last") + 1):
+    last = _bump_counter(today)
+    if last is None:
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(day=today, last=1)
+            last = 1
         except IntegrityError:  # another transaction created today's row first
-            TicketCounter.objects.filter(day=today).update(last=F("last") + 1)
-    last = TicketCounter.objects.get(day=today).last
+            last = _bump_counter(today)
+    assert last is not None
     return f"QT{today:%Y%m%d}{last:06d}"
 
 
