@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> None:
             for _ in range(20):
                 one()
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            stats = pstats.Stats(profile)
+            stats.sort_stats("cumulative").print_stats(30)
+            stats.sort_stats("tottime").print_stats(25)
 
 
 def explain(connection: Any, sql: str) -> None:

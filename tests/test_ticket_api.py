@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from qitong.tickets.models import Ticket
 from qitong.tickets.states import TicketState as S
@@ -164,6 +168,27 @@ def test_list_is_scoped_filtered_and_paged_by_cursor(world: World) -> None:
     assert [t["state"] for t in handler["items"]] == ["dispatched"]
     bad = client.get("/api/v1/tickets", {"state": "flying"})
     assert bad.status_code == 422 and "state" in bad.json()["fields"]
+
+
+@pytest.mark.parametrize("role", ["operator", "handler", "enterprise", "specialist"])
+def test_a_list_page_costs_the_same_queries_whatever_its_size(
+    world: World, role: str, django_assert_num_queries: Any
+) -> None:
+    """No query per row: a presenter reading a relation the list does not fetch would add one
+    per ticket and break this."""
+    states = [S.DISPATCHED, S.IN_PROGRESS, S.WITH_SPECIALIST, S.SUSPENDED]
+    client = client_for(world, role)
+    client.get("/api/v1/tickets")  # warm: session, user
+    for state in states:  # at least one ticket each role sees
+        ticket_in_state(world, state)
+    with CaptureQueriesContext(connection) as one:
+        small = client.get("/api/v1/tickets").json()["items"]
+    for state in states * 3:
+        ticket_in_state(world, state)
+    with django_assert_num_queries(len(one.captured_queries)):
+        large = client.get("/api/v1/tickets").json()["items"]
+    assert len(large) > len(small) >= 1
+    assert all(item["allowed_actions"] is not None and item["deadlines"] for item in large)
 
 
 def test_categories_tree(world: World) -> None:
