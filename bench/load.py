@@ -80,7 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="每个读接口、每种并发的时间上限（秒，默认 60）",
     )
     p.add_argument(
-        "--only", default="", help="只测这些阶段，逗号分隔：create,inbox,detail,appeals,lookup"
+        "--only",
+        default="",
+        help="只测这些阶段，逗号分隔：create,inbox,detail,appeals,lookup,search,suggest",
     )
     p.add_argument("--seed", type=int, default=1, help="随机种子")
     p.add_argument("--json", action="store_true", help="把结果另存为 bench/results/load-*.json")
@@ -101,6 +103,9 @@ class Fixture:
     inbox_open: int
     inbox_department: int
     enterprise_tickets: int
+    # Knowledge-base searches: (query, the asking enterprise's region), from the quality set.
+    queries: list[tuple[str, str]]
+    articles: int
 
 
 def prepare(rng: random.Random, samples: int = 5000) -> Fixture:
@@ -110,6 +115,7 @@ def prepare(rng: random.Random, samples: int = 5000) -> Fixture:
     from qitong.accounts.services import token_create
     from qitong.directory.models import Department
     from qitong.enterprises.models import Contact, Enterprise
+    from qitong.knowledge.models import ArticleVersion
     from qitong.tickets.models import Category, Ticket
 
     users = {
@@ -152,6 +158,8 @@ def prepare(rng: random.Random, samples: int = 5000) -> Fixture:
         tickets=Ticket.objects.count(),
         inbox_open=inbox,
         inbox_department=department.pk,
+        queries=_queries(),
+        articles=ArticleVersion.objects.filter(is_live=True).count(),
         enterprise_tickets=Ticket.objects.filter(
             enterprise_id=users["enterprise"].enterprise_id
         ).count(),
@@ -159,6 +167,15 @@ def prepare(rng: random.Random, samples: int = 5000) -> Fixture:
 
 
 # --- the server ----------------------------------------------------------------------------
+
+
+QUERIES = REPO / "tests" / "data" / "knowledge_queries.json"
+
+
+def _queries() -> list[tuple[str, str]]:
+    if not QUERIES.exists():
+        return [("小微企业所得税优惠", "150000")]
+    return [(q["query"], q["region"]) for q in json.loads(QUERIES.read_text(encoding="utf-8"))]
 
 
 def free_port() -> int:
@@ -398,6 +415,27 @@ def requests_for(fx: Fixture) -> dict[str, tuple[str, Request, int]]:
             None,
         )
 
+    def search(rng: random.Random) -> tuple[str, str, bytes | None, dict[str, str] | None]:
+        query, region = rng.choice(fx.queries)
+        return (
+            "GET",
+            f"/api/v1/knowledge/articles?{urlencode({'q': query, 'region': region})}",
+            None,
+            None,
+        )
+
+    def suggest(rng: random.Random) -> tuple[str, str, bytes | None, dict[str, str] | None]:
+        # The console asks for suggestions as the operator types: every prefix of a question,
+        # behind a short preamble like the start of a real appeal.
+        query, region = rng.choice(fx.queries)
+        typed = "企业来电咨询，" + query[: rng.randint(2, max(2, len(query)))]
+        return (
+            "GET",
+            f"/api/v1/knowledge/articles?{urlencode({'q': typed, 'region': region, 'limit': 5})}",
+            None,
+            None,
+        )
+
     # Reads first: every created ticket queues an SMS job, and the worker draining that queue
     # afterwards would otherwise compete with the read phases for the same two cores.
     return {
@@ -405,6 +443,8 @@ def requests_for(fx: Fixture) -> dict[str, tuple[str, Request, int]]:
         "detail": ("desklead", detail, 200),
         "appeals": ("enterprise", appeals, 200),
         "lookup": ("operator", lookup, 200),
+        "search": ("operator", search, 200),
+        "suggest": ("operator", suggest, 200),
         "create": ("operator", create, 201),
     }
 
@@ -415,6 +455,8 @@ LABELS = {
     "detail": "工单详情 GET /api/v1/tickets/{id}（desklead）",
     "appeals": "企业诉求列表 GET /api/v1/tickets（enterprise）",
     "lookup": "按信用代码查企业 GET /api/v1/enterprises?q=（operator）",
+    "search": "知识检索 GET /api/v1/knowledge/articles?q=&region=（operator）",
+    "suggest": "边输入边推荐知识（问题的各个前缀，operator）",
 }
 
 
@@ -455,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
         url = server.url
     print(
         f"数据库：{describe(db)}；工单 {fx.tickets:,} 张；handler 所在单位待办（待签收+办理中）{fx.inbox_open:,} 张；"
-        f"enterprise 的诉求 {fx.enterprise_tickets:,} 张"
+        f"enterprise 的诉求 {fx.enterprise_tickets:,} 张；现行知识 {fx.articles:,} 条"
     )
     print(
         f"服务：{url}{'（qitong serve，gunicorn ' + str(args.web_workers) + ' 个工作进程）' if server else ''}；"
@@ -477,6 +519,7 @@ def main(argv: list[str] | None = None) -> None:
             "tickets": fx.tickets,
             "inbox_open": fx.inbox_open,
             "enterprise_tickets": fx.enterprise_tickets,
+            "articles": fx.articles,
             "cpus": os.cpu_count(),
             "web_workers": args.web_workers if server else None,
             "loadavg_before": load_before,

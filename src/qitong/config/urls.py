@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("qitong.dashboards.urls")),
     path("tickets/", include("qitong.tickets.urls")),
     path("my/tickets/", include("qitong.tickets.portal_urls")),
+    path("knowledge/", include("qitong.knowledge.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -108,12 +108,14 @@ def _register_routers() -> None:
     from qitong.accounts.api import router as accounts_router
     from qitong.directory.api import router as directory_router
     from qitong.enterprises.api import router as enterprises_router
+    from qitong.knowledge.api import router as knowledge_router
     from qitong.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
     api.add_router("", directory_router)
     api.add_router("", enterprises_router)
     api.add_router("", tickets_router)
+    api.add_router("", knowledge_router)
 
 
 _register_routers()

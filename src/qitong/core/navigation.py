@@ -33,19 +33,31 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("专席工作台", "dashboards:desk", "1"),
         NavItem("登记诉求", "tickets:new", "2"),
         NavItem("预警工单", "tickets:queue_warning", "3"),
+        NavItem("知识库", "knowledge:search", "4"),
     ],
     Role.DESK_LEAD: [
         NavItem("专席工作台", "dashboards:desk", "1"),
         NavItem("登记诉求", "tickets:new", "2"),
         NavItem("预警工单", "tickets:queue_warning", "3"),
         NavItem("待审批", "tickets:queue_requests", "4"),
+        NavItem("知识库", "knowledge:search", "5"),
     ],
-    Role.HANDLER: [NavItem("部门待办", "dashboards:department", "1")],
-    Role.DEPT_LEADER: [NavItem("部门待办", "dashboards:department", "1")],
-    Role.SPECIALIST: [NavItem("专员队列", "dashboards:specialist", "1")],
+    Role.HANDLER: [
+        NavItem("部门待办", "dashboards:department", "1"),
+        NavItem("知识库", "knowledge:search", "2"),
+    ],
+    Role.DEPT_LEADER: [
+        NavItem("部门待办", "dashboards:department", "1"),
+        NavItem("知识库", "knowledge:search", "2"),
+    ],
+    Role.SPECIALIST: [
+        NavItem("专员队列", "dashboards:specialist", "1"),
+        NavItem("知识库", "knowledge:search", "2"),
+    ],
     Role.ENTERPRISE: [
         NavItem("我的诉求", "dashboards:enterprise", "1"),
         NavItem("提交诉求", "portal:new", "2"),
+        NavItem("政策问答", "knowledge:search", "3"),
     ],
     Role.SUPERVISOR: [NavItem("监督总览", "dashboards:supervisor", "1")],
     Role.ADMIN: [

@@ -20,6 +20,7 @@ from qitong.accounts.models import User
 from qitong.accounts.services import user_record_scope_change
 from qitong.demo import catalogue as cat
 from qitong.demo.accounts import DEMO_PASSWORD
+from qitong.demo.knowledge import load_knowledge
 from qitong.demo.plan import DEMO_SEED, DepartmentSpec, Plan, build_plan
 from qitong.directory.models import Department, Desk, PolicyDomain, Region, Specialist
 from qitong.directory.regions import DEFAULT_REGION_FILE, load_regions
@@ -229,5 +230,6 @@ def load_demo(*, seed: int = DEMO_SEED) -> DemoResult:
         result.created["企业"] = _enterprises(plan, regions)
         result.created["用户"] = _users(plan, regions)
         result.created["政策专员"] = _specialists(plan, regions)
+        result.created["知识"] = load_knowledge()
     result.seconds = time.perf_counter() - started
     return result

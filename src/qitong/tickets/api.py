@@ -22,6 +22,7 @@ from qitong.tickets.models import Category, Ticket
 from qitong.tickets.presenters import (
     assisting_for,
     attachments_for,
+    citations_for,
     present,
     reply_draft_for,
     timeline,
@@ -134,10 +135,18 @@ class ReplyDraftOut(Out):
     attachments: list[int]
 
 
+class CitationOut(Out):
+    id: int
+    version: int
+    title: str
+    url: str
+
+
 class TicketDetailOut(TicketOut):
     timeline: list[TimelineOut]
     attachments: list[AttachmentOut]
     assisting: list[AssistOut] = Field(description="协办单位及其意见（企业不可见）")
+    articles: list[CitationOut] = Field(description="答复所依据的知识（引用的版本）")
     reply_draft: ReplyDraftOut | None = Field(
         description="待部门领导审签的答复稿（仅承办单位可见）"
     )
@@ -270,6 +279,7 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
         "attachments": attachments_for(ticket, actor),
         "assisting": assisting_for(ticket, actor),
         "reply_draft": reply_draft_for(ticket, actor),
+        "articles": citations_for(ticket),
     }
 
 

@@ -333,3 +333,33 @@ class TicketCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class Citation(models.Model):
+    """A knowledge-base article version an answer was given from: the ticket keeps pointing
+    at the exact words, whatever later versions say."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="citations"
+    )
+    version = models.ForeignKey(
+        "knowledge.ArticleVersion",
+        verbose_name="知识版本",
+        on_delete=models.PROTECT,
+        related_name="citations",
+    )
+    action = models.CharField("操作", max_length=30)
+    cited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="引用人", on_delete=models.PROTECT, related_name="+"
+    )
+    cited_at = models.DateTimeField("引用时间")
+
+    class Meta:
+        verbose_name = "引用的知识"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "version"], name="citation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.version_id}"

@@ -282,3 +282,18 @@ def reply_draft_for(ticket: Ticket, actor: Actor) -> dict[str, Any] | None:
         "requested_at": draft.requested_at,
         "attachments": list(draft.attachment_ids),
     }
+
+
+def citations_for(ticket: Ticket) -> list[dict[str, Any]]:
+    """Knowledge-base versions the answer was given from (public: published policy)."""
+    rows = ticket.citations.select_related("version").order_by("cited_at", "pk")
+    return [
+        {
+            "id": c.version.article_id,
+            "version": c.version.number,
+            "title": c.version.title,
+            "url": reverse("knowledge:article", args=[c.version.article_id])
+            + f"?version={c.version.number}",
+        }
+        for c in rows
+    ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "qitong.accounts",
     "qitong.notifications",
     "qitong.tickets",
+    "qitong.knowledge",
     "qitong.dashboards",
 ]
 

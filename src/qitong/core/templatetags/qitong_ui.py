@@ -35,6 +35,12 @@ def mask_phone(value: object) -> str:
 
 
 @register.filter
+def get_item(mapping: object, key: object) -> object:
+    """mapping[key] in a template (None when absent or not a mapping)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
 def role_label(value: object) -> str:
     """Label of a stored role code (ledger rows keep the code; 'system' is the sweep/CLI)."""
     code = str(value or "")

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from qitong.accounts.actor import Actor
 from qitong.directory.models import Department, Specialist
+from qitong.knowledge.models import ArticleVersion
 from qitong.tickets.forms.base import MultipleFileField, ServiceForm
 from qitong.tickets.models import Ticket
 from qitong.tickets.states import ReplyResult, Satisfaction, TicketType
@@ -235,6 +236,50 @@ class ReplyForm(ActionForm):
             ].help_text = "本单位的答复须部门领导审签：提交后先送部门领导，审签通过后再交专席审核。"
 
 
+class AnswerForm(ActionForm):
+    """即时解答 / 专员答复: the answer, and the knowledge-base articles it is given from
+    (suggested from the appeal's content, scoped to the enterprise's region)."""
+
+    answer = _text("答复内容", rows=6)
+    articles = forms.MultipleChoiceField(
+        label="依据的知识",
+        help_text="勾选答复所依据的知识，工单将记录引用的版本",
+        widget=forms.CheckboxSelectMultiple(),
+    )
+    required_fields = ("answer",)
+    hint = "即时解答后转入待回访（首呼解决）。"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from qitong.knowledge.search import search_articles
+        from qitong.knowledge.text import plain_text
+
+        query = f"{self.ticket.title} {self.ticket.content}"
+        self.suggestions = search_articles(query, region_code=self.ticket.region_code, limit=5)
+        bodies = dict(
+            ArticleVersion.objects.filter(
+                pk__in=[h.version_id for h in self.suggestions]
+            ).values_list("pk", "body")
+        )
+        self.fill_texts = {
+            h.article_id: plain_text(bodies.get(h.version_id, "")) for h in self.suggestions
+        }
+        self.fields["articles"].choices = [  # type: ignore[attr-defined]
+            (str(h.article_id), f"{h.title}（第 {h.version} 版）") for h in self.suggestions
+        ]
+        if not self.suggestions:
+            del self.fields["articles"]
+
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data()
+        data["articles"] = list(self.cleaned_data.get("articles") or [])
+        return data
+
+
+class SpecialistReplyForm(AnswerForm):
+    hint = "答复后由专席回访。"
+
+
 class ApproveReplyForm(ActionForm):
     explanation = _text("答复说明（可修改后通过）", rows=6)
     note = _text("审签意见", rows=2)
@@ -330,13 +375,9 @@ class WithdrawForm(ActionForm):
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     "register": NoFieldsForm,
     "reject": text_action("reason", "不予受理的理由", required=True, hint="理由将告知企业。"),
-    "answer": text_action(
-        "answer", "答复内容", required=True, rows=5, hint="即时解答后转入待回访。"
-    ),
+    "answer": AnswerForm,
     "refer": ReferForm,
-    "specialist_reply": text_action(
-        "answer", "答复内容", required=True, rows=5, hint="答复后由专席回访。"
-    ),
+    "specialist_reply": SpecialistReplyForm,
     "dispatch": DispatchForm,
     "sign": NoFieldsForm,
     "request_return": RequestReturnForm,

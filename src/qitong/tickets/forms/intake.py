@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.urls import reverse
 
 from qitong.accounts.actor import Actor
 from qitong.directory.models import Region, RegionLevel
@@ -131,6 +132,17 @@ class IntakeForm(TicketFieldsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Knowledge-base suggestions while the appeal is typed (knowledge.views.suggest).
+        self.fields["content"].widget.attrs.update(
+            {
+                "hx-get": reverse("knowledge:suggest"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#kb-suggest",
+                "hx-include": "[name='credit_code']",
+                "hx-sync": "this:replace",
+                "aria-describedby": "kb-suggest",
+            }
+        )
         self.initial.setdefault("type", TicketType.CONSULTATION)
         self.initial.setdefault("urgency", Urgency.NORMAL)
         self.initial.setdefault("channel", Channel.PHONE)

@@ -24,10 +24,11 @@ from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound, ValidationFailed
 from qitong.core.workdays import WorkCalendar, WorkingHours, add_working_days, load_calendar
 from qitong.directory.models import Department, Specialist
+from qitong.knowledge.models import Article, ArticleState
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
-from qitong.tickets.models import Assignment, Attachment, PendingDecision, Ticket
+from qitong.tickets.models import Assignment, Attachment, Citation, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services.attachments import check_uploads, store_attachments
 from qitong.tickets.states import (
@@ -332,8 +333,49 @@ def _reject(ctx: Ctx) -> None:
     _tell_enterprise(ctx, "ticket_rejected", f"您的诉求未予受理，理由：{reason}")
 
 
+MAX_CITED = 5
+
+
+def _cite(ctx: Ctx) -> None:
+    """`articles`: ids of published articles the answer was given from; their live versions
+    are cited on the ticket and in the ledger event."""
+    raw = ctx.data.get("articles") or []
+    if not isinstance(raw, list):
+        raise ValidationFailed(fields={"articles": "引用的知识应为列表"})
+    if len(raw) > MAX_CITED:
+        raise ValidationFailed(fields={"articles": f"最多引用 {MAX_CITED} 条知识"})
+    cited = []
+    for i, item in enumerate(raw):
+        pk = _whole(item)
+        article = (
+            Article.objects.filter(pk=pk, state=ArticleState.PUBLISHED, live__isnull=False)
+            .select_related("live")
+            .first()
+            if pk is not None
+            else None
+        )
+        if article is None or article.live is None:
+            raise ValidationFailed(fields={f"articles.{i}": f"知识 {item} 不存在或未发布"})
+        if article.live not in cited:
+            cited.append(article.live)
+    if not cited:
+        return
+    assert ctx.user is not None  # answers are given by people
+    for version in cited:
+        Citation.objects.get_or_create(
+            ticket=ctx.ticket,
+            version=version,
+            defaults={"action": ctx.transition.action, "cited_by": ctx.user, "cited_at": ctx.now},
+        )
+    ctx.payload["articles"] = [
+        {"id": v.article_id, "version": v.number, "version_id": v.pk, "title": v.title}
+        for v in cited
+    ]
+
+
 def _answer(ctx: Ctx) -> None:
     answer = ctx.text("answer", "答复内容")
+    _cite(ctx)
     ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED, first_contact_resolution=True)
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     _tell_enterprise(ctx, "ticket_answered", "您的诉求已答复，请登录查看。")
@@ -355,6 +397,7 @@ def _refer(ctx: Ctx) -> None:
 
 def _specialist_reply(ctx: Ctx) -> None:
     answer = ctx.text("answer", "答复内容")
+    _cite(ctx)
     ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED)
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     _tell_enterprise(ctx, "ticket_answered", "政策专员已答复您的咨询，请登录查看。")

@@ -24,6 +24,7 @@ from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import (
     assisting_for,
     attachments_for,
+    citations_for,
     present,
     timeline,
 )
@@ -88,6 +89,7 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         "deadline_rows": _deadlines(shown),
         "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
+        "citations": citations_for(ticket),
         "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
         "act_url_name": "tickets:act",
     }

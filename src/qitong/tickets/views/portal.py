@@ -24,7 +24,7 @@ from qitong.core.access import role_required
 from qitong.core.errors import ValidationFailed
 from qitong.tickets.forms import ActionForm, EnterpriseTicketForm
 from qitong.tickets.models import Ticket
-from qitong.tickets.presenters import attachments_for, present, timeline
+from qitong.tickets.presenters import attachments_for, citations_for, present, timeline
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.states import Channel, Milestone, TicketState, Urgency
 from qitong.tickets.views.common import errors_oob, is_htmx, user_of
@@ -93,6 +93,7 @@ def portal_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> di
         "reply_visible": ticket.state in REPLY_VISIBLE and bool(ticket.reply_text),
         "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
+        "citations": citations_for(ticket),
         "forms": action_forms(ticket, actor, allowed, bound),
         "act_url_name": "portal:act",
     }

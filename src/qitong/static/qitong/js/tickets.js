@@ -8,7 +8,9 @@
    4. action panel: one action open at a time, its first field focused; a select marked
       data-filterable gets a type-to-filter box;
    5. after an htmx answer: errors mark their fields invalid and the first one takes the focus;
-      a refreshed ticket focuses its message and first action. */
+      a refreshed ticket focuses its message and first action;
+   6. answering from the knowledge base: "用此知识答复" copies the article's text into the
+      answer and ticks it as cited. */
 (function () {
   "use strict";
 
@@ -292,5 +294,24 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     enhance(document);
+  });
+  /* 6. answer from a knowledge-base article ---------------------------------------------- */
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("[data-kb-fill]") : null;
+    if (!button) {
+      return;
+    }
+    var area = document.getElementById(button.getAttribute("data-kb-fill"));
+    if (area) {
+      area.value = button.getAttribute("data-kb-text") || "";
+      area.focus();
+    }
+    var name = button.getAttribute("data-kb-check");
+    var article = button.getAttribute("data-kb-article");
+    $$("input[type=checkbox]").forEach(function (box) {
+      if (box.name === name && box.value === article) {
+        box.checked = true;
+      }
+    });
   });
 })();

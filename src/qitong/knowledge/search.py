@@ -1,0 +1,194 @@
+"""Chinese full-text search over live article versions: one interface, an implementation per
+database (docs/decisions/0004). Backends keep their index in the caller's transaction:
+`index_version` / `unindex_version` when a version goes live or stops being live,
+`rebuild_index` after bulk loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from qitong.core import clock
+from qitong.core.workdays import LOCAL_TZ
+from qitong.knowledge.models import ArticleVersion
+from qitong.knowledge.text import query_terms, snippet
+
+TABLE = ArticleVersion._meta.db_table
+FTS = "knowledge_fts"  # SQLite FTS5 table (migration 0002)
+TERMS = "knowledge_termstat"
+# PostgreSQL: a query term matched by more than this share of live articles only ranks,
+# it does not select candidates (a word in half the articles selects nothing useful).
+COMMON_SHARE = 0.08
+MIN_SELECTING_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Hit:
+    version_id: int
+    article_id: int
+    version: int  # the version's number
+    title: str
+    kind: str
+    region_code: str
+    doc_number: str
+    snippet: str  # safe HTML: escaped text with <mark> around matched terms
+    score: float
+
+
+def region_scope(region_code: str) -> list[str]:
+    """Region codes whose articles apply to an enterprise in `region_code`: the region-wide
+    ones, its 盟市's and its own 旗县's."""
+    code = region_code.strip()
+    if len(code) != 6 or not code.isdigit():
+        return []
+    return sorted({code[:2] + "0000", code[:4] + "00", code})
+
+
+def search_articles(
+    query: str,
+    *,
+    region_code: str | None = None,
+    on: dt.date | None = None,
+    limit: int = 10,
+) -> list[Hit]:
+    """Live, valid (effective on `on`, default today) articles matching `query`, best first,
+    limited to those applying to `region_code` when given."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    today = on or clock.now().astimezone(LOCAL_TZ).date()
+    scope = region_scope(region_code) if region_code else None
+    if region_code and not scope:
+        return []
+    filters = [
+        "v.is_live",
+        "v.effective_from <= %s",
+        "(v.expires_on IS NULL OR v.expires_on >= %s)",
+    ]
+    params: list[Any] = [today, today]
+    if scope:
+        filters.append(f"v.region_code IN ({', '.join(['%s'] * len(scope))})")
+        params.extend(scope)
+    if connection.vendor == "postgresql":
+        ranked = _postgresql(terms, filters, params, limit)
+    else:
+        ranked = _sqlite(terms, filters, params, limit)
+    if not ranked:
+        return []
+    versions = ArticleVersion.objects.in_bulk([pk for pk, _ in ranked])
+    return [
+        Hit(
+            version_id=v.pk,
+            article_id=v.article_id,
+            version=v.number,
+            title=v.title,
+            kind=v.kind,
+            region_code=v.region_code,
+            doc_number=v.doc_number,
+            snippet=snippet(v.body, terms),
+            score=round(score, 4),
+        )
+        for pk, score in ranked
+        if (v := versions.get(pk)) is not None
+    ]
+
+
+def _sqlite(
+    terms: list[str], filters: list[str], params: list[Any], limit: int
+) -> list[tuple[int, float]]:
+    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    where = " AND ".join(filters)
+    sql = (
+        f"SELECT v.id, -bm25({FTS}, 10.0, 6.0, 1.0) AS score FROM {FTS} "
+        f"JOIN {TABLE} v ON v.id = {FTS}.rowid "
+        f"WHERE {FTS} MATCH %s AND {where} ORDER BY score DESC, v.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params, limit])
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+def _postgresql(
+    terms: list[str], filters: list[str], params: list[Any], limit: int
+) -> list[tuple[int, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT term, df FROM {TERMS} WHERE term = ANY(%s)", [terms])
+        df = dict(cursor.fetchall())
+        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE is_live")
+        total = int(cursor.fetchone()[0])
+    known = [t for t in terms if df.get(t)]
+    if not known or not total:
+        return []
+    idf = {t: math.log(1 + (total - df[t] + 0.5) / (df[t] + 0.5)) for t in known}
+    by_rarity = sorted(known, key=lambda t: df[t])
+    selecting = [t for t in by_rarity if df[t] <= COMMON_SHARE * total]
+    if len(selecting) < MIN_SELECTING_TERMS:
+        selecting = by_rarity[: max(MIN_SELECTING_TERMS, len(selecting))]
+    match = " || ".join(["plainto_tsquery('simple', %s)"] * len(selecting))
+    rank = " + ".join(["%s * ts_rank(v.search_vector, plainto_tsquery('simple', %s))"] * len(known))
+    rank_params: list[Any] = []
+    for t in known:
+        rank_params.extend([idf[t], t])
+    where = " AND ".join(filters)
+    sql = (
+        f"SELECT v.id, ({rank}) AS score FROM {TABLE} v "
+        f"WHERE v.search_vector @@ ({match}) AND {where} "
+        f"ORDER BY score DESC, v.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*rank_params, *selecting, *params, limit])
+        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
+
+
+# --- keeping the index -----------------------------------------------------------------------
+
+
+def index_version(version: ArticleVersion) -> None:
+    """The version went live: make it searchable (same transaction)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {TERMS} (term, df) SELECT word, 1 FROM ts_stat("
+                f"'SELECT search_vector FROM {TABLE} WHERE id = {int(version.pk)}') "
+                f"ON CONFLICT (term) DO UPDATE SET df = {TERMS}.df + 1"
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {FTS} (rowid, title, keywords, body) VALUES (%s, %s, %s, %s)",
+                [version.pk, version.search_title, version.search_keywords, version.search_body],
+            )
+
+
+def unindex_version(version: ArticleVersion) -> None:
+    """The version stopped being live (a newer one, or the article was withdrawn)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {TERMS} SET df = GREATEST({TERMS}.df - 1, 0) FROM ts_stat("
+                f"'SELECT search_vector FROM {TABLE} WHERE id = {int(version.pk)}') s "
+                f"WHERE {TERMS}.term = s.word"
+            )
+        else:
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid = %s", [version.pk])
+
+
+def rebuild_index() -> None:
+    """Recompute the whole index from the live versions (after a bulk load)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {TERMS}")
+            cursor.execute(
+                f"INSERT INTO {TERMS} (term, df) SELECT word, ndoc FROM ts_stat("
+                f"'SELECT search_vector FROM {TABLE} WHERE is_live') WHERE length(word) <= 64"
+            )
+        else:
+            cursor.execute(f"DELETE FROM {FTS}")
+            cursor.execute(
+                f"INSERT INTO {FTS} (rowid, title, keywords, body) "
+                f"SELECT id, search_title, search_keywords, search_body FROM {TABLE} WHERE is_live"
+            )

@@ -1,0 +1,329 @@
+"""Knowledge-base writes: drafting, review, publication (a new immutable version goes live
+and into the search index in the same transaction) and withdrawal, each on the ledger.
+
+Who: the owning department's staff draft and submit; its leader (or an administrator)
+publishes and withdraws. Enterprises and the desk only read (knowledge.selectors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from qitong.accounts.actor import Actor, actor_of
+from qitong.accounts.models import User
+from qitong.accounts.roles import DEPARTMENT_ROLES, Role
+from qitong.core import clock
+from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.directory.models import Department, PolicyDomain, Region
+from qitong.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion
+from qitong.knowledge.search import index_version, unindex_version
+from qitong.knowledge.text import clean_html, plain_text, segmented
+from qitong.ledger.services import ledger_record
+
+SUBJECT = "knowledge.article"
+MAX_BODY = 20000
+EDITOR_ROLES = frozenset({*DEPARTMENT_ROLES, Role.ADMIN})
+PUBLISHER_ROLES = frozenset({Role.DEPT_LEADER, Role.ADMIN})
+
+
+@dataclass
+class ArticleInput:
+    title: str
+    body: str
+    kind: str
+    effective_from: str | dt.date
+    region: str = "150000"
+    domain: str = ""
+    keywords: str = ""
+    doc_number: str = ""
+    expires_on: str | dt.date | None = None
+    department: int | None = None  # administrators choose; department staff get their own
+
+
+def _date(raw: object, field: str, label: str, errors: dict[str, str]) -> dt.date | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        errors[field] = f"{label}应为 YYYY-MM-DD 格式的日期"
+        return None
+
+
+def _clean(data: ArticleInput, actor: Actor) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    title = data.title.strip()
+    if not title:
+        errors["title"] = "请填写标题"
+    elif len(title) > 200:
+        errors["title"] = "标题最多 200 字"
+    body = clean_html(data.body)
+    if not plain_text(body):
+        errors["body"] = "请填写正文"
+    elif len(body) > MAX_BODY:
+        errors["body"] = f"正文最多 {MAX_BODY} 字符"
+    if data.kind not in ArticleKind.values:
+        errors["kind"] = "类型应为 qa（问答）或 policy（政策文件）"
+    region = Region.objects.filter(code=str(data.region or "").strip()).first()
+    if region is None:
+        errors["region"] = f"未知的适用范围（行政区划代码）：{data.region or '（空）'}"
+    domain = None
+    if data.domain:
+        domain = PolicyDomain.objects.filter(code=data.domain).first()
+        if domain is None:
+            errors["domain"] = f"未知的政策领域：{data.domain}"
+    effective = _date(data.effective_from, "effective_from", "生效日期", errors)
+    if effective is None and "effective_from" not in errors:
+        errors["effective_from"] = "请填写生效日期"
+    expires = _date(data.expires_on, "expires_on", "失效日期", errors)
+    if effective and expires and expires < effective:
+        errors["expires_on"] = "失效日期不能早于生效日期"
+    if len(data.keywords) > 300:
+        errors["keywords"] = "关键词最多 300 字符"
+    if len(data.doc_number) > 100:
+        errors["doc_number"] = "文号最多 100 字符"
+    department = _owner(data, actor, errors)
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return {
+        "title": title,
+        "body": body,
+        "kind": data.kind,
+        "region": region,
+        "domain": domain,
+        "effective_from": effective,
+        "expires_on": expires,
+        "keywords": " ".join(data.keywords.replace("，", " ").replace(",", " ").split()),
+        "doc_number": data.doc_number.strip(),
+        "department": department,
+    }
+
+
+def _owner(data: ArticleInput, actor: Actor, errors: dict[str, str]) -> Department | None:
+    if actor.role == Role.ADMIN:
+        department = (
+            Department.objects.filter(pk=data.department, active=True).first()
+            if data.department
+            else None
+        )
+        if department is None:
+            errors["department"] = "请选择维护单位"
+        return department
+    return Department.objects.filter(pk=actor.department_id or 0).first()
+
+
+def _may_edit(actor: Actor, article: Article | None = None) -> None:
+    if actor.role not in EDITOR_ROLES:
+        raise Forbidden("只有知识的维护单位可以编辑知识")
+    if actor.role != Role.ADMIN and actor.department_id is None:
+        raise Forbidden("您的账号尚未分配单位")
+    if (
+        article is not None
+        and actor.role != Role.ADMIN
+        and article.department_id != actor.department_id
+    ):
+        raise NotFound()
+
+
+def _locked(pk: int) -> Article:
+    article = Article.objects.select_for_update().filter(pk=pk).first()
+    if article is None:
+        raise NotFound()
+    return article
+
+
+def article_create(*, data: ArticleInput, user: User) -> Article:
+    actor = actor_of(user)
+    _may_edit(actor)
+    fields = _clean(data, actor)
+    now = clock.now()
+    with transaction.atomic():
+        article = Article.objects.create(
+            **fields, state=ArticleState.DRAFT, created_by=user, created_at=now, updated_at=now
+        )
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="create",
+            new_subject=True,
+            actor=user,
+            to_state=article.state,
+            at=now,
+            payload={"title": article.title, "department": article.department_id},
+        )
+    return article
+
+
+def article_update(*, pk: int, data: ArticleInput, user: User) -> Article:
+    """Edit the working copy; a published article stays live as it was until the edit is
+    published as a new version."""
+    actor = actor_of(user)
+    _may_edit(actor)
+    with transaction.atomic():
+        article = _locked(pk)
+        _may_edit(actor, article)
+        if article.state == ArticleState.IN_REVIEW:
+            raise Conflict("知识正在审核中，审核完成后再修改", code="invalid_transition")
+        fields = _clean(data, actor)
+        changed = sorted(k for k, v in fields.items() if getattr(article, k) != v)
+        for name, value in fields.items():
+            setattr(article, name, value)
+        before = article.state
+        if article.state != ArticleState.PUBLISHED:
+            article.state = ArticleState.DRAFT
+        article.updated_at = clock.now()
+        article.save()
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="update",
+            actor=user,
+            from_state=before,
+            to_state=article.state,
+            at=article.updated_at,
+            payload={"changed": changed},
+        )
+    return article
+
+
+def _transition(
+    *,
+    pk: int,
+    user: User,
+    action: str,
+    allowed_from: set[str],
+    to_state: str,
+    roles: frozenset[str],
+) -> tuple[Article, str]:
+    actor = actor_of(user)
+    _may_edit(actor)
+    article = _locked(pk)
+    _may_edit(actor, article)
+    if actor.role not in roles:
+        raise Forbidden("只有维护单位的部门领导或管理员可以发布、撤回知识")
+    if article.state not in allowed_from:
+        raise Conflict(
+            f"知识当前为“{ArticleState(article.state).label}”，不能执行该操作",
+            code="invalid_transition",
+        )
+    return article, article.state
+
+
+def article_submit(*, pk: int, user: User) -> Article:
+    with transaction.atomic():
+        article, before = _transition(
+            pk=pk,
+            user=user,
+            action="submit",
+            allowed_from={ArticleState.DRAFT},
+            to_state=ArticleState.IN_REVIEW,
+            roles=EDITOR_ROLES,
+        )
+        article.state, article.updated_at = ArticleState.IN_REVIEW, clock.now()
+        article.save(update_fields=["state", "updated_at"])
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="submit",
+            actor=user,
+            from_state=before,
+            to_state=article.state,
+            at=article.updated_at,
+        )
+    return article
+
+
+def article_publish(*, pk: int, user: User | None, system: bool = False) -> Article:
+    """Freeze the working copy as the next version and make it the live, searchable one
+    (the previous live version stays readable for the tickets that cite it)."""
+    with transaction.atomic():
+        if system:  # the demo loader and imports publish as the system
+            article = _locked(pk)
+            before = article.state
+        else:
+            assert user is not None
+            article, before = _transition(
+                pk=pk,
+                user=user,
+                action="publish",
+                allowed_from={ArticleState.DRAFT, ArticleState.IN_REVIEW, ArticleState.PUBLISHED},
+                to_state=ArticleState.PUBLISHED,
+                roles=PUBLISHER_ROLES,
+            )
+        now = clock.now()
+        previous = article.live
+        number = (
+            article.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        ) + 1
+        version = ArticleVersion.objects.create(
+            article=article,
+            number=number,
+            title=article.title,
+            body=article.body,
+            kind=article.kind,
+            keywords=article.keywords,
+            doc_number=article.doc_number,
+            effective_from=article.effective_from,
+            expires_on=article.expires_on,
+            region_code=article.region.code,
+            is_live=True,
+            search_title=segmented(article.title),
+            search_keywords=segmented(article.keywords),
+            search_body=segmented(plain_text(article.body)),
+            published_at=now,
+            published_by=user,
+        )
+        if previous is not None:
+            unindex_version(previous)
+            ArticleVersion.objects.filter(pk=previous.pk).update(is_live=False)
+        index_version(version)
+        article.live, article.state, article.updated_at = version, ArticleState.PUBLISHED, now
+        article.save(update_fields=["live", "state", "updated_at"])
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="publish",
+            actor=user,
+            from_state=before,
+            to_state=article.state,
+            at=now,
+            payload={"version": number, "version_id": version.pk, "title": version.title},
+        )
+    return article
+
+
+def article_withdraw(*, pk: int, user: User, reason: str) -> Article:
+    if not reason.strip():
+        raise ValidationFailed(fields={"reason": "请填写撤回理由"})
+    with transaction.atomic():
+        article, before = _transition(
+            pk=pk,
+            user=user,
+            action="withdraw",
+            allowed_from={ArticleState.PUBLISHED},
+            to_state=ArticleState.WITHDRAWN,
+            roles=PUBLISHER_ROLES,
+        )
+        live = article.live
+        if live is not None:
+            unindex_version(live)
+            ArticleVersion.objects.filter(pk=live.pk).update(is_live=False)
+        article.live, article.state, article.updated_at = None, ArticleState.WITHDRAWN, clock.now()
+        article.save(update_fields=["live", "state", "updated_at"])
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="withdraw",
+            actor=user,
+            from_state=before,
+            to_state=article.state,
+            at=article.updated_at,
+            payload={"reason": reason.strip()[:500]},
+        )
+    return article

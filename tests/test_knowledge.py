@@ -1,0 +1,313 @@
+"""The knowledge base through its services, search and API: lifecycle on the ledger, versions,
+scoped reads, Chinese full-text search with region scope and validity, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from qitong.accounts.roles import Role
+from qitong.core import clock
+from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.core.workdays import LOCAL_TZ
+from qitong.knowledge.models import Article, ArticleVersion
+from qitong.knowledge.search import rebuild_index, region_scope, search_articles
+from qitong.knowledge.services import (
+    ArticleInput,
+    article_create,
+    article_publish,
+    article_submit,
+    article_update,
+    article_withdraw,
+)
+from qitong.ledger.services import events_for, ledger_verify
+from tests import factories
+from tests.factories import World
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=LOCAL_TZ)
+
+SMALL_BUSINESS = ArticleInput(
+    title="小型微利企业所得税优惠政策如何享受？",
+    body="<p>对小型微利企业年应纳税所得额不超过300万元的部分，减按25%计入应纳税所得额，"
+    "按20%的税率缴纳企业所得税。</p><p>符合条件的企业在电子税务局预缴申报时自行享受，无需备案。</p>",
+    kind="qa",
+    effective_from="2023-01-01",
+    keywords="小微企业 所得税 减免",
+    domain="tax",
+)
+HIRING = ArticleInput(
+    title="吸纳高校毕业生就业的一次性扩岗补助",
+    body="<p>企业招用毕业年度高校毕业生，签订劳动合同并参加失业保险满3个月的，按每人1500元发放一次性扩岗补助。</p>",
+    kind="policy",
+    effective_from="2024-01-01",
+    keywords="扩岗补助 高校毕业生 招用",
+)
+
+
+@pytest.fixture
+def leader(world: World) -> Any:
+    return world.users["dept_leader"]
+
+
+def published(world: World, data: ArticleInput, **changes: Any) -> Article:
+    for name, value in changes.items():
+        data = ArticleInput(**{**data.__dict__, name: value})
+    article = article_create(data=data, user=world.users["handler"])
+    return article_publish(pk=article.pk, user=world.users["dept_leader"])
+
+
+def test_lifecycle_draft_review_publish_new_version_withdraw(world: World) -> None:
+    handler, leader = world.users["handler"], world.users["dept_leader"]
+    with clock.frozen(NOW):
+        article = article_create(data=SMALL_BUSINESS, user=handler)
+        assert article.state == "draft" and article.department == world.dept
+        assert search_articles("小微企业所得税") == []  # a draft is not searchable
+        with pytest.raises(Forbidden):
+            article_publish(pk=article.pk, user=handler)  # a handler drafts, the leader publishes
+        article = article_submit(pk=article.pk, user=handler)
+        assert article.state == "in_review"
+        with pytest.raises(Conflict):
+            article_update(pk=article.pk, data=SMALL_BUSINESS, user=handler)
+        article = article_publish(pk=article.pk, user=leader)
+        assert article.state == "published" and article.live is not None
+        first = article.live
+        assert [h.article_id for h in search_articles("小微企业所得税")] == [article.pk]
+
+        changed = ArticleInput(
+            **{**SMALL_BUSINESS.__dict__, "title": "小型微利企业所得税优惠（2027 年版）"}
+        )
+        article = article_update(pk=article.pk, data=changed, user=handler)
+        assert article.state == "published"  # the live version still answers meanwhile
+        assert search_articles("小微企业所得税")[0].version == 1
+        article = article_publish(pk=article.pk, user=leader)
+        hits = search_articles("小微企业所得税")
+        assert [(h.article_id, h.version) for h in hits] == [(article.pk, 2)]
+        first.refresh_from_db()
+        assert not first.is_live and first.title.startswith("小型微利企业所得税优惠政策")  # kept
+
+        with pytest.raises(ValidationFailed):
+            article_withdraw(pk=article.pk, user=leader, reason=" ")
+        article = article_withdraw(pk=article.pk, user=leader, reason="政策到期")
+        assert article.state == "withdrawn" and search_articles("小微企业所得税") == []
+    actions = [e.action for e in events_for("knowledge.article", article.pk)]
+    assert actions == ["create", "submit", "publish", "update", "publish", "withdraw"]
+    assert ledger_verify().broken is None
+
+
+def test_validation_names_every_field_and_cleans_html(world: World) -> None:
+    with pytest.raises(ValidationFailed) as bad:
+        article_create(
+            data=ArticleInput(
+                title="",
+                body="<script>alert(1)</script>",
+                kind="faq",
+                effective_from="2024-13-01",
+                region="999999",
+                domain="nope",
+            ),
+            user=world.users["handler"],
+        )
+    assert set(bad.value.fields) == {"title", "body", "kind", "effective_from", "region", "domain"}
+    article = article_create(
+        data=ArticleInput(
+            **{
+                **SMALL_BUSINESS.__dict__,
+                "body": '<p onclick="x()">正文<script>bad()</script><a href="javascript:x">链接</a></p>',
+            }
+        ),
+        user=world.users["handler"],
+    )
+    assert article.body == "<p>正文链接</p>"
+    assert Article.objects.count() == 1
+
+
+def test_only_the_owning_department_edits_and_sees_drafts(world: World) -> None:
+    other = factories.department("呼和浩特市税务局", world.hohhot)
+    stranger = factories.user("tax_handler", Role.HANDLER, department=other)
+    article = article_create(data=SMALL_BUSINESS, user=world.users["handler"])
+    with pytest.raises(NotFound):
+        article_submit(pk=article.pk, user=stranger)
+    with pytest.raises(Forbidden):
+        article_create(data=SMALL_BUSINESS, user=world.users["operator"])
+    for role in ("operator", "enterprise"):
+        client = Client()
+        client.force_login(world.users[role])
+        assert client.get(f"/api/v1/knowledge/articles/{article.pk}").status_code == 404
+    client = Client()
+    client.force_login(world.users["handler"])
+    body = client.get(f"/api/v1/knowledge/articles/{article.pk}").json()
+    assert body["state"] == "draft" and body["live"] is None and body["draft"]["title"]
+
+
+def test_search_ranks_and_filters_by_region_and_validity(world: World) -> None:
+    with clock.frozen(NOW):
+        tax = published(world, SMALL_BUSINESS)
+        hiring = published(world, HIRING)
+        baotou = published(world, HIRING, title="包头市吸纳高校毕业生就业补贴", region="150200")
+        expired = published(
+            world,
+            SMALL_BUSINESS,
+            title="小型微利企业所得税旧政策",
+            expires_on="2025-12-31",
+            effective_from="2022-01-01",
+        )
+        future = published(
+            world, HIRING, title="高校毕业生见习补贴（明年起）", effective_from="2027-01-01"
+        )
+        ids = [h.article_id for h in search_articles("招了大学生有没有补贴", region_code="150102")]
+        assert ids[0] == hiring.pk and baotou.pk not in ids and future.pk not in ids
+        in_baotou = [h.article_id for h in search_articles("大学生补贴", region_code="150203")]
+        assert set(in_baotou) == {hiring.pk, baotou.pk}
+        anywhere = [h.article_id for h in search_articles("所得税")]
+        assert anywhere == [tax.pk] and expired.pk not in anywhere
+        last_year = {h.article_id for h in search_articles("所得税", on=dt.date(2025, 6, 1))}
+        assert last_year == {tax.pk, expired.pk}  # valid then
+        hit = search_articles("小微企业所得税")[0]
+        assert "<mark>" in hit.snippet and "<script" not in hit.snippet
+        assert search_articles("的 吗 呢") == [] and search_articles("") == []
+        assert search_articles("所得税", region_code="bad") == []
+
+
+def test_rebuild_index_gives_the_same_results(world: World) -> None:
+    with clock.frozen(NOW):
+        published(world, SMALL_BUSINESS)
+        published(world, HIRING)
+        before = [(h.article_id, h.score) for h in search_articles("补助 所得税")]
+        rebuild_index()
+        after = [(h.article_id, h.score) for h in search_articles("补助 所得税")]
+    assert before == after and len(before) == 2
+
+
+def test_region_scope() -> None:
+    assert region_scope("150203") == ["150000", "150200", "150203"]
+    assert region_scope("150000") == ["150000"]
+    assert region_scope("15") == []
+
+
+def test_api_search_create_publish(world: World) -> None:
+    leader = Client()
+    leader.force_login(world.users["dept_leader"])
+    created = leader.post(
+        "/api/v1/knowledge/articles",
+        {**SMALL_BUSINESS.__dict__},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    bad = leader.post(
+        "/api/v1/knowledge/articles",
+        {"title": "", "body": "", "kind": "qa", "effective_from": ""},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and {"title", "body", "effective_from"} <= set(
+        bad.json()["fields"]
+    )
+    with clock.frozen(NOW):
+        published_ = leader.post(f"/api/v1/knowledge/articles/{pk}/publish")
+        assert published_.status_code == 200 and published_.json()["live"]["number"] == 1
+        again = leader.post(f"/api/v1/knowledge/articles/{pk}/submit")
+        assert again.status_code == 409
+        enterprise = Client()
+        enterprise.force_login(world.users["enterprise"])
+        hits = enterprise.get(
+            "/api/v1/knowledge/articles", {"q": "小微企业 所得税 怎么享受"}
+        ).json()
+    assert hits[0]["id"] == pk and hits[0]["version"] == 1 and "<mark>" in hits[0]["snippet"]
+    assert enterprise.get(f"/api/v1/knowledge/articles/{pk}").json()["draft"] is None
+    assert enterprise.get(f"/api/v1/knowledge/articles/{pk}/versions/1").status_code == 200
+    assert enterprise.get(f"/api/v1/knowledge/articles/{pk}/versions/9").status_code == 404
+    assert enterprise.get("/api/v1/knowledge/articles", {"region": "15"}).status_code == 422
+    assert ArticleVersion.objects.count() == 1
+
+
+def test_answer_cites_the_live_version_and_keeps_it_after_a_new_one(world: World) -> None:
+    from tests.ticket_factories import act, file_by_phone
+
+    with clock.frozen(NOW):
+        article = published(world, SMALL_BUSINESS)
+        ticket = file_by_phone(world, content="我们是小微企业，企业所得税有什么优惠？")
+        with pytest.raises(ValidationFailed) as unknown:
+            act(world, ticket, "answer", "operator", answer="见知识", articles=[999999])
+        assert set(unknown.value.fields) == {"articles.0"}
+        ticket = act(
+            world,
+            ticket,
+            "answer",
+            "operator",
+            answer="可按小型微利企业政策减按 25% 计入应纳税所得额。",
+            articles=[article.pk, str(article.pk)],
+        )
+        assert ticket.first_contact_resolution and ticket.state == "awaiting_callback"
+        cited = list(ticket.citations.values_list("version__number", flat=True))
+        assert cited == [1]
+        last = list(events_for("tickets.ticket", ticket.pk))[-1]
+        assert last.payload["articles"][0]["id"] == article.pk
+        article_update(
+            pk=article.pk,
+            data=ArticleInput(**{**SMALL_BUSINESS.__dict__, "title": "小微企业所得税（新版）"}),
+            user=world.users["handler"],
+        )
+        article_publish(pk=article.pk, user=world.users["dept_leader"])
+    enterprise = Client()
+    enterprise.force_login(world.users["enterprise"])
+    detail = enterprise.get(f"/api/v1/tickets/{ticket.pk}").json()
+    assert [(a["id"], a["version"]) for a in detail["articles"]] == [(article.pk, 1)]
+    old = enterprise.get(detail["articles"][0]["url"])
+    assert old.status_code == 200 and "小型微利企业所得税优惠政策如何享受" in old.content.decode()
+
+
+def test_the_answer_form_suggests_articles_for_the_appeal(world: World) -> None:
+    from tests.ticket_factories import file_by_phone
+
+    with clock.frozen(NOW):
+        article = published(world, SMALL_BUSINESS)
+        published(world, HIRING)
+        ticket = file_by_phone(world, content="小微企业的所得税优惠怎么享受？")
+    client = Client()
+    client.force_login(world.users["operator"])
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "知识库推荐" in page and "用此知识答复" in page
+    assert f'name="answer-articles" value="{article.pk}"' in page
+    response = client.post(
+        f"/tickets/{ticket.pk}/act/answer/",
+        {
+            "answer-answer": "按小型微利企业政策享受。",
+            "answer-articles": [str(article.pk)],
+            "answer-version": str(ticket.version),
+        },
+    )
+    assert response.status_code == 302
+    assert ticket.citations.count() == 1
+
+
+def test_desk_suggestions_while_typing_are_scoped_to_the_callers_region(world: World) -> None:
+    with clock.frozen(NOW):
+        published(world, HIRING)
+        baotou = published(world, HIRING, title="包头市吸纳高校毕业生就业补贴", region="150200")
+    client = Client()
+    client.force_login(world.users["operator"])
+    page = client.get(
+        "/knowledge/suggest/",
+        {"content": "招了大学生有补贴吗", "credit_code": world.ent.credit_code},
+    ).content.decode()
+    assert "一次性扩岗补助" in page and baotou.title not in page
+    assert client.get("/knowledge/suggest/", {"content": "的"}).content.decode().strip() == ""
+    handler = Client()
+    handler.force_login(world.users["handler"])
+    assert handler.get("/knowledge/suggest/", {"content": "补贴"}).status_code == 404
+
+
+def test_search_page_for_an_enterprise_uses_its_region(world: World) -> None:
+    with clock.frozen(NOW):
+        published(world, HIRING)
+        baotou = published(world, HIRING, title="包头市吸纳高校毕业生就业补贴", region="150200")
+    client = Client()
+    client.force_login(world.users["enterprise"])  # a Hohhot enterprise
+    page = client.get("/knowledge/", {"q": "高校毕业生补贴", "region": "150200"}).content.decode()
+    assert "一次性扩岗补助" in page and baotou.title not in page and "<mark>" in page
+    article = client.get(f"/knowledge/{baotou.pk}/")
+    assert article.status_code == 200  # published policy is readable, only not suggested
