@@ -5,3 +5,9 @@ class KnowledgeConfig(AppConfig):
     name = "qitong.knowledge"
     label = "knowledge"
     verbose_name = "知识库"
+
+    def ready(self) -> None:
+        from qitong.knowledge.models import ArticleVersion
+        from qitong.knowledge.search import LIVE_COUNT
+
+        LIVE_COUNT.invalidated_by(ArticleVersion)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 
 from qitong.core import clock
+from qitong.core.refcache import ReferenceCache
 from qitong.core.workdays import LOCAL_TZ
 from qitong.knowledge.models import ArticleVersion
 from qitong.knowledge.text import query_terms, snippet
@@ -21,10 +22,22 @@ from qitong.knowledge.text import query_terms, snippet
 TABLE = ArticleVersion._meta.db_table
 FTS = "knowledge_fts"  # SQLite FTS5 table (migration 0002)
 TERMS = "knowledge_termstat"
-# PostgreSQL: a query term matched by more than this share of live articles only ranks,
-# it does not select candidates (a word in half the articles selects nothing useful).
-COMMON_SHARE = 0.08
-MIN_SELECTING_TERMS = 2
+# PostgreSQL: a query term matched by more than this share of live articles only ranks, it
+# does not select candidates; at most CANDIDATES are scored term by term.
+COMMON_SHARE = 0.03
+SELECTING_DF_FLOOR = 2000  # below this many articles every term selects (small bases)
+CANDIDATES = 200
+
+
+def _count_live() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE is_live")
+        return int(cursor.fetchone()[0])
+
+
+# The number of live articles, for idf: cached per process (core.refcache; dropped when a
+# version is saved here, at most a minute stale elsewhere — idf hardly moves in a minute).
+LIVE_COUNT = ReferenceCache(_count_live)
 
 
 @dataclass(frozen=True)
@@ -116,32 +129,42 @@ def _sqlite(
 def _postgresql(
     terms: list[str], filters: list[str], params: list[Any], limit: int
 ) -> list[tuple[int, float]]:
+    """Σ idf(term) × ts_rank(vector, term), in two steps so the cost is bounded whatever the
+    query: candidates are the articles matching the query's rarer terms (a word in a large
+    share of the articles selects nothing useful), the best CANDIDATES of them by one
+    ts_rank over those terms; only they are scored term by term."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT term, df FROM {TERMS} WHERE term = ANY(%s)", [terms])
         df = dict(cursor.fetchall())
-        cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE is_live")
-        total = int(cursor.fetchone()[0])
+    total = LIVE_COUNT.get()
     known = [t for t in terms if df.get(t)]
     if not known or not total:
         return []
     idf = {t: math.log(1 + (total - df[t] + 0.5) / (df[t] + 0.5)) for t in known}
     by_rarity = sorted(known, key=lambda t: df[t])
-    selecting = [t for t in by_rarity if df[t] <= COMMON_SHARE * total]
-    if len(selecting) < MIN_SELECTING_TERMS:
-        selecting = by_rarity[: max(MIN_SELECTING_TERMS, len(selecting))]
-    match = " || ".join(["plainto_tsquery('simple', %s)"] * len(selecting))
-    rank = " + ".join(["%s * ts_rank(v.search_vector, plainto_tsquery('simple', %s))"] * len(known))
+    common = max(COMMON_SHARE * total, SELECTING_DF_FLOOR)
+    selecting = [t for t in by_rarity if df[t] <= common]
+    # Only common words: candidates are the articles with them in the title or keywords.
+    vector = "search_vector" if selecting else "search_head"
+    selecting = selecting or known
+    select_query = " || ".join(["plainto_tsquery('simple', %s)"] * len(selecting))
+    rank = " + ".join(["%s * ts_rank(c.search_vector, plainto_tsquery('simple', %s))"] * len(known))
     rank_params: list[Any] = []
     for t in known:
         rank_params.extend([idf[t], t])
     where = " AND ".join(filters)
     sql = (
-        f"SELECT v.id, ({rank}) AS score FROM {TABLE} v "
-        f"WHERE v.search_vector @@ ({match}) AND {where} "
-        f"ORDER BY score DESC, v.id DESC LIMIT %s"
+        f"SELECT c.id, ({rank}) AS score FROM ("
+        f"  SELECT v.id, v.search_vector FROM {TABLE} v"
+        f"  WHERE v.{vector} @@ ({select_query}) AND {where}"
+        f"  ORDER BY ts_rank(v.{vector}, ({select_query})) DESC, v.id DESC LIMIT %s"
+        f") c ORDER BY score DESC, c.id DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*rank_params, *selecting, *params, limit])
+        cursor.execute(
+            sql,
+            [*rank_params, *selecting, *params, *selecting, CANDIDATES, limit],
+        )
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
