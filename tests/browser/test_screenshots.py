@@ -15,8 +15,7 @@ import pytest
 from qitong.accounts.services import token_create
 from qitong.accounts.sms import MemorySmsBackend
 from tests import factories
-from tests.browser.support import CHROMIUM, SCREENSHOTS
-from tests.factories import PASSWORD
+from tests.browser.support import CHROMIUM
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -25,6 +24,8 @@ if not CHROMIUM.exists():
     )
 
 from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.pages import enterprise_login, shoot, staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -42,11 +43,6 @@ HEADINGS = {
     "admin": "配置总览",
     "auditor": "台账审计",
 }
-
-
-@pytest.fixture
-def live_world(transactional_db: None) -> factories.World:
-    return factories.world()
 
 
 @pytest.fixture
@@ -73,32 +69,6 @@ def empty_outbox() -> Iterator[None]:
     MemorySmsBackend.outbox.clear()
     yield
     MemorySmsBackend.outbox.clear()
-
-
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def staff_login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-
-
-def enterprise_login(page: Page, base: str, world: factories.World) -> None:
-    page.goto(f"{base}/accounts/enterprise/login/")
-    page.get_by_label("统一社会信用代码").fill(world.ent.credit_code)
-    page.get_by_label("手机号码").fill("13800000001")
-    page.get_by_role("button", name="获取验证码").click()
-    expect(page.locator("#sms-status")).to_contain_text("验证码已发送")
-    [(phone, text)] = MemorySmsBackend.outbox
-    assert phone == "13800000001"
-    code = re.search(r"\d{6}", text)
-    assert code is not None
-    page.get_by_label("短信验证码").fill(code.group(0))
-    page.get_by_role("button", name="登录", exact=True).click()
 
 
 @pytest.mark.parametrize("role", list(HEADINGS))

@@ -15,21 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from qitong.accounts.roles import Role
-from qitong.accounts.sms import MemorySmsBackend
 from qitong.core.workdays import add_working_days, load_calendar
-from qitong.tickets.categories import seed_defaults
-from qitong.tickets.models import Attachment, Category, SlaPolicy, Ticket
+from qitong.tickets.models import Attachment, Ticket
 from qitong.tickets.states import TicketState as S
 from tests import factories
-from tests.browser.support import CHROMIUM, SCREENSHOTS
-from tests.factories import PASSWORD
+from tests.browser.support import CHROMIUM
 from tests.ticket_factories import ticket_in_state
 
 if not CHROMIUM.exists():
@@ -38,84 +34,14 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import OpenAs
+from tests.browser.pages import shoot
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1366, "height": 900}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-# Form errors answer 400 and conflicts 409 by design; the browser logs them, nothing else.
-EXPECTED_STATUS = re.compile(r"status of (400|409)")
-
-OpenAs = Callable[[str], Page]
-
-
-@pytest.fixture
-def live_world(transactional_db: None) -> factories.World:
-    # A transactional test before this one flushed the seeded categories and SLA policies.
-    seed_defaults(Category, SlaPolicy)
-    MemorySmsBackend.outbox.clear()
-    return factories.world()
-
-
-@pytest.fixture
-def open_as(browser: Browser, live_server: Any, live_world: factories.World) -> Iterator[OpenAs]:
-    """`open_as(role)` → a signed-in page in its own browser context (its own cookies)."""
-    contexts = []
-    problems: list[str] = []
-
-    def on_console(msg: Any) -> None:
-        if msg.type == "error" and not EXPECTED_STATUS.search(msg.text):
-            problems.append(
-                f"{msg.text} {msg.location.get('url', '')} @ {msg.page.url if msg.page else ''}"
-            )
-
-    def make(role: str) -> Page:
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", on_console)
-        page.on("pageerror", lambda exc: problems.append(str(exc)))
-        if role == "enterprise":
-            enterprise_login(page, live_server.url, live_world)
-        else:  # a role of the world, or the username of a user the test made
-            user = live_world.users.get(role)
-            staff_login(page, live_server.url, user.username if user else role)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert problems == [], problems
-
-
-def shoot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    # caret="initial": hiding the caret leaves style="" on inputs, which htmx would then copy
-    # onto swapped elements (a CSP violation of the test's own making).
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, caret="initial")
-
-
-def staff_login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator(".user-box__name")).to_be_visible()
-
-
-def enterprise_login(page: Page, base: str, world: factories.World) -> None:
-    MemorySmsBackend.outbox.clear()
-    page.goto(f"{base}/accounts/enterprise/login/")
-    page.get_by_label("统一社会信用代码").fill(world.ent.credit_code)
-    page.get_by_label("手机号码").fill("13800000001")
-    page.get_by_role("button", name="获取验证码").click()
-    expect(page.locator("#sms-status")).to_contain_text("验证码已发送")
-    code = re.search(r"\d{6}", MemorySmsBackend.outbox[-1][1])
-    assert code is not None
-    page.get_by_label("短信验证码").fill(code.group(0))
-    page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("我的诉求")
 
 
 def state_badge(page: Page) -> Any:

@@ -138,6 +138,7 @@ class IntakeForm(TicketFieldsForm):
                 "hx-get": reverse("knowledge:suggest"),
                 "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#kb-suggest",
+                "hx-swap": "innerHTML",  # the form itself swaps nothing
                 "hx-include": "[name='credit_code']",
                 "hx-sync": "this:replace",
                 "aria-describedby": "kb-suggest",
