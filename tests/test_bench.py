@@ -114,3 +114,19 @@ def check_numbers_continue_after_the_seed() -> None:
         user=operator,
     )
     assert created and ticket.number not in numbers
+
+
+@pytest.mark.parametrize("table", ["TICKET", "ASSIGNMENT", "DECISION", "EVENT"])
+def test_the_bench_writer_covers_every_column(table: str) -> None:
+    """A column added to a model must be added to the bench writer too (the seeder writes
+    raw COPY/INSERT rows: a missing NOT NULL column only fails at a scale the tiny seeding
+    above may not reach)."""
+    from django.apps import apps
+
+    from bench.seeding import writer
+
+    spec = getattr(writer, table)
+    model = next(m for m in apps.get_models() if m._meta.db_table == spec.name)
+    columns = {f.column for f in model._meta.concrete_fields}
+    assert set(spec.names) <= columns
+    assert columns - set(spec.names) <= {"id"}, sorted(columns - set(spec.names))

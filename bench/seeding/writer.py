@@ -168,6 +168,9 @@ DECISION = Table(
         ("decided_by_id", "i"),
         ("decided_at", "t"),
         ("decision_note", "s"),
+        ("reply_result", "s"),
+        ("reply_text", "s"),
+        ("attachment_ids", "j"),
     ),
 )
 EVENT = Table(
