@@ -121,9 +121,8 @@ def test_the_bench_writer_covers_every_column(table: str) -> None:
     """A column added to a model must be added to the bench writer too (the seeder writes
     raw COPY/INSERT rows: a missing NOT NULL column only fails at a scale the tiny seeding
     above may not reach)."""
-    from django.apps import apps
-
     from bench.seeding import writer
+    from django.apps import apps
 
     spec = getattr(writer, table)
     model = next(m for m in apps.get_models() if m._meta.db_table == spec.name)

@@ -24,6 +24,7 @@ class FakeTicket:
     pending_request: str = ""
     callback_dissatisfied: bool = False
     enterprise_rating: int | None = None
+    specialist_accepted: bool = True
     # Department 4 assists and has not given its opinion yet.
     assist_pending: list[int] = field(default_factory=lambda: [4])
 
@@ -72,7 +73,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.REGISTERED, "enterprise"): {"withdraw"},
     (S.WITH_SPECIALIST, "specialist"): {"specialist_reply"},
     (S.WITH_SPECIALIST, "operator"): {"withdraw"},
-    (S.WITH_SPECIALIST, "desk_lead"): {"withdraw"} | OVERSIGHT,
+    (S.WITH_SPECIALIST, "desk_lead"): {"withdraw"} | OVERSIGHT,  # + reroute while offered
     (S.WITH_SPECIALIST, "supervisor"): OVERSIGHT,
     (S.WITH_SPECIALIST, "system"): OVERSIGHT,
     (S.WITH_SPECIALIST, "enterprise"): {"withdraw"},
@@ -161,6 +162,22 @@ def test_an_assisting_department_gives_its_opinion_once() -> None:
     assert "assist" not in allowed_actions(FakeTicket(S.IN_PROGRESS), RELATED["handler"])
 
 
+def test_an_offer_is_accepted_or_declined_before_the_answer() -> None:
+    offered = FakeTicket(S.WITH_SPECIALIST, specialist_accepted=False)
+    assert set(allowed_actions(offered, RELATED["specialist"])) == {
+        "accept_offer",
+        "decline_offer",
+    }
+    assert set(allowed_actions(offered, RELATED["desk_lead"])) == {"withdraw", "reroute"} | (
+        OVERSIGHT
+    )
+    assert set(allowed_actions(offered, SYSTEM)) == {"reroute"} | OVERSIGHT
+    assert allowed_actions(offered, UNRELATED["specialist"]) == []
+    with pytest.raises(Conflict) as early:
+        check_transition(offered, RELATED["specialist"], "specialist_reply")
+    assert early.value.message == "请先接受该咨询"
+
+
 def test_a_closed_ticket_is_rated_once() -> None:
     assert allowed_actions(FakeTicket(S.CLOSED, enterprise_rating=4), RELATED["enterprise"]) == []
 
@@ -177,11 +194,14 @@ def test_dissatisfied_callback_allows_redo_and_close_with_reason() -> None:
 def test_every_action_is_reachable_somewhere() -> None:
     reachable: set[str] = set()
     for state, actor in itertools.product(list(S), RELATED.values()):
-        for pending_request, dissatisfied in itertools.product(
-            ["", "return", "extension", "signoff"], [False, True]
+        for pending_request, dissatisfied, accepted in itertools.product(
+            ["", "return", "extension", "signoff"], [False, True], [False, True]
         ):
             ticket = FakeTicket(
-                state, pending_request=pending_request, callback_dissatisfied=dissatisfied
+                state,
+                pending_request=pending_request,
+                callback_dissatisfied=dissatisfied,
+                specialist_accepted=accepted,
             )
             reachable |= set(allowed_actions(ticket, actor))
     assert reachable == set(TRANSITIONS)

@@ -61,9 +61,10 @@ def ticket_in_state(world: World, state: str) -> Ticket:
             ("dispatch", "operator", {"department": world.dept.pk}),
             ("sign", "handler", {}),
         ],
-        S.WITH_SPECIALIST: [
+        S.WITH_SPECIALIST: [  # offered to the world's specialist, who took it
             ("register", "operator", {}),
             ("refer", "operator", {"specialist": world.specialist.pk}),
+            ("accept_offer", "specialist", {}),
         ],
     }.get(state) or []  # type: ignore[assignment]
     if state in (S.SUSPENDED, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED):

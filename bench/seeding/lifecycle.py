@@ -152,7 +152,8 @@ def _refer(story: Story) -> None:
 
     def refer(at: dt.datetime, payload: dict[str, Any]) -> None:
         story.f["specialist_id"] = specialist.id
-        payload.update(specialist=specialist.id, specialist_name=specialist.name)
+        story.f["routed_at"] = at
+        payload.update(specialist=specialist.id, specialist_name=specialist.name, step="chosen")
         story.start("reply", at, payload, "due_reply_at")
 
     if not story.act(
@@ -162,6 +163,14 @@ def _refer(story: Story) -> None:
         "with_specialist",
         refer,
     ):
+        return
+
+    def accept(at: dt.datetime, payload: dict[str, Any]) -> None:
+        story.f["specialist_accepted"] = True
+        payload["specialist"] = specialist.id
+
+    at = story.last_at + hours(rng, 0.3, 0.8, cap=2)
+    if not story.act(at, "accept_offer", specialist.person, None, accept):
         return
 
     def specialist_reply(at: dt.datetime, payload: dict[str, Any]) -> None:

@@ -42,6 +42,8 @@ class ArticleInput:
     doc_number: str = ""
     expires_on: str | dt.date | None = None
     department: int | None = None  # administrators choose; department staff get their own
+    # The stable key of an imported article (Excel); None leaves an existing article's as is.
+    code: str | None = None
 
 
 def _date(raw: object, field: str, label: str, errors: dict[str, str]) -> dt.date | None:
@@ -56,8 +58,24 @@ def _date(raw: object, field: str, label: str, errors: dict[str, str]) -> dt.dat
         return None
 
 
-def _clean(data: ArticleInput, actor: Actor) -> dict[str, Any]:
+def _code(data: ArticleInput, pk: int | None, errors: dict[str, str]) -> str:
+    code = (data.code or "").strip()
+    if not code:
+        errors["code"] = "请填写编号"
+    elif len(code) > 40:
+        errors["code"] = "编号最多 40 字符"
+    elif Article.objects.filter(code=code).exclude(pk=pk or 0).exists():
+        errors["code"] = f"编号 {code} 已被其他知识使用"
+    return code
+
+
+def _clean(data: ArticleInput, actor: Actor, pk: int | None = None) -> dict[str, Any]:
+    """The article's fields from the input, or ValidationFailed naming every bad field;
+    `pk` is the article being edited (its own code is not a clash)."""
     errors: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if data.code is not None:
+        extra["code"] = _code(data, pk, errors)
     title = data.title.strip()
     if not title:
         errors["title"] = "请填写标题"
@@ -102,6 +120,7 @@ def _clean(data: ArticleInput, actor: Actor) -> dict[str, Any]:
         "keywords": " ".join(data.keywords.replace("，", " ").replace(",", " ").split()),
         "doc_number": data.doc_number.strip(),
         "department": department,
+        **extra,
     }
 
 
@@ -155,7 +174,11 @@ def article_create(*, data: ArticleInput, user: User) -> Article:
             actor=user,
             to_state=article.state,
             at=now,
-            payload={"title": article.title, "department": article.department_id},
+            payload={
+                "title": article.title,
+                "department": article.department_id,
+                **({"code": article.code} if article.code else {}),
+            },
         )
     return article
 
@@ -170,7 +193,7 @@ def article_update(*, pk: int, data: ArticleInput, user: User) -> Article:
         _may_edit(actor, article)
         if article.state == ArticleState.IN_REVIEW:
             raise Conflict("知识正在审核中，审核完成后再修改", code="invalid_transition")
-        fields = _clean(data, actor)
+        fields = _clean(data, actor, pk=article.pk)
         changed = sorted(k for k, v in fields.items() if getattr(article, k) != v)
         for name, value in fields.items():
             setattr(article, name, value)

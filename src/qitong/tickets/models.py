@@ -135,6 +135,12 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="tickets",
     )
+    # A consultation offered to a specialist waits for their acceptance (routing.Offer); what
+    # it is routed by: the policy domain's code and, if asked for, the language (mn = 蒙古语).
+    specialist_accepted = models.BooleanField("专员已接受", default=False)
+    route_domain = models.CharField("咨询领域", max_length=40, blank=True)
+    route_language = models.CharField("服务语言", max_length=10, blank=True)
+    routed_at = models.DateTimeField("转专员时间", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="并入工单",

@@ -38,6 +38,8 @@ class TicketFacts(Protocol):
     @property
     def assist_pending(self) -> list[int]: ...  # assisting departments yet to give an opinion
     @property
+    def specialist_accepted(self) -> bool: ...  # the offered specialist took the consultation
+    @property
     def callback_dissatisfied(self) -> bool: ...
     @property
     def enterprise_rating(self) -> int | None: ...
@@ -90,6 +92,14 @@ def pending(kind: RequestKind) -> Guard:
 
 def dissatisfied_callback(t: TicketFacts) -> str | None:
     return None if t.callback_dissatisfied else "只有回访不满意的工单才能重办或说明理由后办结"
+
+
+def offer_open(t: TicketFacts) -> str | None:
+    return "政策专员已接受该咨询" if t.specialist_accepted else None
+
+
+def offer_taken(t: TicketFacts) -> str | None:
+    return None if t.specialist_accepted else "请先接受该咨询"
 
 
 def not_rated(t: TicketFacts) -> str | None:
@@ -149,11 +159,37 @@ TRANSITIONS: dict[str, Transition] = {
         _t("answer", "即时解答", {S.REGISTERED}, S.AWAITING_CALLBACK, DESK),
         _t("refer", "转政策专员", {S.REGISTERED}, S.WITH_SPECIALIST, DESK),
         _t(
+            "accept_offer",
+            "接受咨询",
+            {S.WITH_SPECIALIST},
+            None,
+            {Role.SPECIALIST: assigned_specialist},
+            offer_open,
+        ),
+        # → the next specialist, or back to the desk (registered) when nobody is left
+        _t(
+            "decline_offer",
+            "谢绝咨询",
+            {S.WITH_SPECIALIST},
+            None,
+            {Role.SPECIALIST: assigned_specialist},
+            offer_open,
+        ),
+        _t(
+            "reroute",
+            "改派专员",
+            {S.WITH_SPECIALIST},
+            None,
+            {SYSTEM_ROLE: anyone, Role.DESK_LEAD: in_jurisdiction},
+            offer_open,
+        ),
+        _t(
             "specialist_reply",
             "专员答复",
             {S.WITH_SPECIALIST},
             S.AWAITING_CALLBACK,
             {Role.SPECIALIST: assigned_specialist},
+            offer_taken,
         ),
         _t("dispatch", "派单", {S.REGISTERED}, S.DISPATCHED, DESK),
         _t("sign", "签收", {S.DISPATCHED}, S.IN_PROGRESS, DEPT, no_pending_request),

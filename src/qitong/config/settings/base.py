@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "qitong.notifications",
     "qitong.tickets",
     "qitong.knowledge",
+    "qitong.routing",
     "qitong.dashboards",
 ]
 

@@ -23,10 +23,12 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound, ValidationFailed
 from qitong.core.workdays import WorkCalendar, WorkingHours, add_working_days, load_calendar
-from qitong.directory.models import Department, Specialist
+from qitong.directory.models import Department, PolicyDomain, Specialist
 from qitong.knowledge.models import Article, ArticleState
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
+from qitong.routing import engine as routing
+from qitong.routing.models import Offer, OfferState
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import Assignment, Attachment, Citation, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
@@ -381,18 +383,132 @@ def _answer(ctx: Ctx) -> None:
     _tell_enterprise(ctx, "ticket_answered", "您的诉求已答复，请登录查看。")
 
 
+LANGUAGES = {"zh": "汉语", "mn": "蒙古语"}
+
+
 def _refer(ctx: Ctx) -> None:
-    pk = _whole(ctx.data.get("specialist"))
-    specialist = Specialist.objects.filter(pk=pk, active=True).first() if pk is not None else None
-    if specialist is None:
-        raise ValidationFailed(fields={"specialist": "请选择在岗的政策专员"})
-    if not specialist.on_duty:
-        raise ValidationFailed(fields={"specialist": f"{specialist.name} 当前不在岗"})
-    ctx.set(specialist=specialist)
-    ctx.payload.update(specialist=specialist.pk, specialist_name=specialist.name)
+    """To a policy specialist: the one the operator names, or the routing steps' choice
+    (routing.engine); either way an offer the specialist accepts or declines."""
+    ticket = ctx.ticket
+    domain = str(ctx.data.get("domain") or "").strip()
+    if domain and not PolicyDomain.objects.filter(code=domain).exists():
+        raise ValidationFailed(fields={"domain": f"未知的政策领域：{domain}"})
+    if not domain:  # by the appeal's category, where that domain exists here
+        derived = routing.domain_for(ticket)
+        domain = derived if PolicyDomain.objects.filter(code=derived).exists() else ""
+    language = str(ctx.data.get("language") or "").strip()
+    if language and language not in LANGUAGES:
+        raise ValidationFailed(fields={"language": "服务语言应为 zh（汉语）或 mn（蒙古语）"})
+    ctx.set(route_domain=domain, route_language=language, routed_at=ctx.now)
+    raw = ctx.data.get("specialist")
+    if raw not in (None, ""):
+        pk = _whole(raw)
+        specialist = Specialist.objects.filter(pk=pk, active=True).first() if pk else None
+        if specialist is None:
+            raise ValidationFailed(fields={"specialist": f"未知或已停用的政策专员：{raw}"})
+        if not specialist.on_duty:
+            raise ValidationFailed(fields={"specialist": f"{specialist.name} 当前不在岗"})
+        choice = routing.Choice(specialist, routing.CHOSEN, routing.timeout_for(routing.CHOSEN))
+    else:
+        found = routing.choose(ticket)
+        if found is None:
+            raise ValidationFailed(
+                fields={
+                    "specialist": "当前没有可以接收的政策专员（不在岗或已满额），"
+                    "请指定专员、稍后再转，或由专席答复"
+                }
+            )
+        choice = found
+    ctx.payload.update(domain=domain, language=language)
+    _offer(ctx, choice)
     ctx.start_milestone(Milestone.REPLY, due_field="due_reply_at")
+
+
+def _offer(ctx: Ctx, choice: routing.Choice) -> None:
+    specialist = choice.specialist
+    offer = Offer.objects.create(
+        ticket=ctx.ticket,
+        specialist=specialist,
+        step=choice.step,
+        offered_at=ctx.now,
+        expires_at=ctx.now + choice.timeout,
+    )
+    ctx.set(specialist=specialist, specialist_accepted=False)
+    ctx.payload.update(
+        specialist=specialist.pk,
+        specialist_name=specialist.name,
+        step=choice.step,
+        offer=offer.pk,
+        offer_expires_at=offer.expires_at.isoformat(),
+    )
     if specialist.user_id:
-        _tell([specialist.user], ctx, "ticket_referred", "有新的政策咨询需要您答复")  # type: ignore[list-item]
+        minutes = int(choice.timeout.total_seconds() // 60)
+        _tell(
+            [specialist.user],  # type: ignore[list-item]
+            ctx,
+            "offer_made",
+            f"有新的政策咨询邀请，请在 {minutes} 分钟内接受或谢绝",
+        )
+
+
+def _pending_offer(ctx: Ctx) -> Offer:
+    offer = (
+        Offer.objects.select_for_update()
+        .filter(ticket=ctx.ticket, state=OfferState.PENDING)
+        .order_by("-offered_at")
+        .first()
+    )
+    if offer is None:  # a referral always leaves one; an old ticket may not have any
+        assert ctx.ticket.specialist_id is not None  # WITH_SPECIALIST always has one
+        offer = Offer(
+            ticket=ctx.ticket,
+            specialist_id=ctx.ticket.specialist_id,
+            step=routing.CHOSEN,
+            offered_at=ctx.ticket.routed_at or ctx.now,
+            expires_at=ctx.now,
+        )
+    return offer
+
+
+def _close_offer(ctx: Ctx, offer: Offer, state: str, reason: str = "") -> None:
+    offer.state, offer.decided_at, offer.reason = state, ctx.now, reason[:500]
+    offer.save()
+    ctx.payload.update(offer=offer.pk, offer_state=state)
+
+
+def _accept_offer(ctx: Ctx) -> None:
+    _close_offer(ctx, _pending_offer(ctx), OfferState.ACCEPTED)
+    ctx.set(specialist_accepted=True)
+
+
+def _decline_offer(ctx: Ctx) -> None:
+    reason = ctx.text("reason", "谢绝理由")
+    offer = _pending_offer(ctx)
+    _close_offer(ctx, offer, OfferState.DECLINED, reason)
+    _route_on(ctx, after=offer.step)
+
+
+def _reroute(ctx: Ctx) -> None:
+    """The sweep moves an offer not accepted in time on; a desk lead may do it at once."""
+    offer = _pending_offer(ctx)
+    expired = ctx.actor.is_system
+    ctx.text("note", "说明", required=False)
+    _close_offer(ctx, offer, OfferState.EXPIRED if expired else OfferState.WITHDRAWN)
+    _route_on(ctx, after=offer.step)
+
+
+def _route_on(ctx: Ctx, *, after: str) -> None:
+    choice = routing.choose(ctx.ticket, after=after)
+    if choice is not None:
+        ctx.payload.pop("offer", None)
+        _offer(ctx, choice)
+        return
+    # Nobody left: back to the desk, which answers, dispatches or refers it again.
+    ctx.to_state = TicketState.REGISTERED
+    ctx.set(specialist=None, specialist_accepted=False)
+    ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
+    ctx.payload["back_to_desk"] = True
+    _tell(_desk_leads(ctx.ticket), ctx, "offer_unrouted", "没有政策专员接收该咨询，已退回专席")
 
 
 def _specialist_reply(ctx: Ctx) -> None:
@@ -703,6 +819,9 @@ def _withdraw(ctx: Ctx) -> None:
     PendingDecision.objects.filter(ticket=ctx.ticket, decided_at__isnull=True).update(
         decided_at=ctx.now, approved=False, decision_note="工单已撤销"
     )
+    Offer.objects.filter(ticket=ctx.ticket, state=OfferState.PENDING).update(
+        state=OfferState.WITHDRAWN, decided_at=ctx.now
+    )
     ctx.set(pending_request="", assist_pending=[])
     for department_id in held_by:
         _tell(
@@ -787,6 +906,9 @@ HANDLERS: dict[str, Handler] = {
     "reject": _reject,
     "answer": _answer,
     "refer": _refer,
+    "accept_offer": _accept_offer,
+    "decline_offer": _decline_offer,
+    "reroute": _reroute,
     "specialist_reply": _specialist_reply,
     "dispatch": _dispatch,
     "sign": _sign,
