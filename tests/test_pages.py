@@ -218,7 +218,25 @@ def test_specialist_page_shows_the_profile(world: World) -> None:
     assert world.specialist.name in page and world.dept.name in page
     assert "税费" in page and "汉语" in page and "蒙古语" in page
     assert "不在岗" in page and "7 件" in page
-    assert "暂无分派给您的咨询" in page
+    assert "暂无待接受的邀请" in page and "暂无正在答复的咨询" in page
+    assert "上岗" in page  # off duty: the button signs on
+
+
+@pytest.mark.django_db
+def test_specialist_signs_off_and_on_duty_on_the_ledger(world: World) -> None:
+    from qitong.ledger.services import events_for
+
+    client = signed_in(world, "specialist")
+    response = client.post(reverse("dashboards:specialist_duty"), {"on_duty": "0"})
+    assert response.status_code == 302
+    world.specialist.refresh_from_db()
+    assert not world.specialist.on_duty
+    client.post(reverse("dashboards:specialist_duty"), {"on_duty": "1"})
+    world.specialist.refresh_from_db()
+    assert world.specialist.on_duty
+    actions = [e.action for e in events_for("directory.specialist", world.specialist.pk)]
+    assert actions[-2:] == ["duty_off", "duty_on"]
+    assert signed_in(world, "operator").post(reverse("dashboards:specialist_duty")).status_code == 404
 
 
 @pytest.mark.django_db

@@ -24,7 +24,7 @@ def test_remind_then_escalate_once_per_milestone(world: World) -> None:
         ticket = ticket_in_state(world, S.DISPATCHED)  # sign due Fri 27th 23:59:59
     assert ticket.milestone == "sign"
     with clock.frozen(START + dt.timedelta(hours=1)):
-        assert sweep() == {"escalated": 0, "reminded": 0, "skipped": 0}
+        assert sweep() == {"escalated": 0, "reminded": 0, "rerouted": 0, "skipped": 0}
     with clock.frozen(ticket.warn_at + dt.timedelta(minutes=1)):
         assert sweep()["reminded"] == 1
         assert sweep()["reminded"] == 0  # once per milestone
@@ -53,5 +53,5 @@ def test_suspended_tickets_are_not_swept(world: World) -> None:
     with clock.frozen(START):
         ticket = ticket_in_state(world, S.SUSPENDED)
     with clock.frozen(START + dt.timedelta(days=60)):
-        assert sweep() == {"escalated": 0, "reminded": 0, "skipped": 0}
+        assert sweep() == {"escalated": 0, "reminded": 0, "rerouted": 0, "skipped": 0}
     assert ticket.state == S.SUSPENDED

@@ -137,11 +137,17 @@ ASSISTING_TAB = QueueDef(
     lambda now: Q(state__in=sorted(DEPARTMENT_STATES)),
 )
 
+SPECIALIST_OFFERS = QueueDef(
+    "offers",
+    "待接受的咨询邀请",
+    "暂无待接受的邀请",
+    lambda now: Q(state=TicketState.WITH_SPECIALIST, specialist_accepted=False),
+)
 SPECIALIST_QUEUE = QueueDef(
     "with_specialist",
-    "分派给我的咨询",
-    "暂无分派给您的咨询",
-    lambda now: Q(state=TicketState.WITH_SPECIALIST),
+    "我正在答复的咨询",
+    "暂无正在答复的咨询",
+    lambda now: Q(state=TicketState.WITH_SPECIALIST, specialist_accepted=True),
 )
 
 BY_DEADLINE = (F("due_at").asc(nulls_last=True), "pk")
@@ -230,6 +236,10 @@ def department_tab(*, actor: Actor, key: str, limit: int, offset: int = 0) -> Qu
 
 def specialist_queue(*, actor: Actor, limit: int = 50) -> Queue:
     return queue_page(actor=actor, queue=SPECIALIST_QUEUE, limit=limit)
+
+
+def specialist_offers(*, actor: Actor, limit: int = 50) -> Queue:
+    return queue_page(actor=actor, queue=SPECIALIST_OFFERS, limit=limit)
 
 
 def enterprise_tickets(

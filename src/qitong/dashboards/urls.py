@@ -8,6 +8,7 @@ urlpatterns = [
     path("desk/", views.desk, name="desk"),
     path("department/", views.department, name="department"),
     path("specialist/", views.specialist, name="specialist"),
+    path("specialist/duty/", views.specialist_duty, name="specialist_duty"),
     path("my/", views.enterprise, name="enterprise"),
     path("overview/", views.supervisor, name="supervisor"),
     path("config/", views.admin_home, name="admin"),

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
@@ -18,6 +20,8 @@ from qitong.dashboards import queues, selectors
 from qitong.directory.models import Language
 from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.ledger.services import ledger_verify
+from qitong.routing.models import Offer, OfferState
+from qitong.routing.services import specialist_set_duty
 from qitong.tickets.forms import IntakeForm
 from qitong.tickets.views.common import PAGE_SIZE, page_number, pager
 from qitong.tickets.views.portal import plain_state, promised_due
@@ -128,12 +132,36 @@ def specialist(request: HttpRequest) -> HttpResponse:
         Language(code).label if code in Language.values else code
         for code in (profile.languages if profile else [])
     ]
-    queue = queues.specialist_queue(actor=actor_of(user))
+    actor = actor_of(user)
+    offers = queues.specialist_offers(actor=actor)
+    expiry = dict(
+        Offer.objects.filter(
+            ticket_id__in=[r.ticket.pk for r in offers.rows], state=OfferState.PENDING
+        ).values_list("ticket_id", "expires_at")
+    )
     return render(
         request,
         "dashboards/specialist.html",
-        {"profile": profile, "languages": languages, "queue": queue},
+        {
+            "profile": profile,
+            "languages": languages,
+            "offers": offers,
+            "offer_expiry": expiry,
+            "queue": queues.specialist_queue(actor=actor),
+        },
     )
+
+
+@role_required(Role.SPECIALIST)
+@require_POST
+def specialist_duty(request: HttpRequest) -> HttpResponse:
+    """在岗 / 离岗: off duty, no new offers come (held consultations stay)."""
+    on_duty = request.POST.get("on_duty") == "1"
+    specialist_set_duty(user=_user(request), on_duty=on_duty)
+    messages.success(
+        request, "已切换为在岗，可以接收新的咨询" if on_duty else "已离岗，不再接收新的咨询"
+    )
+    return redirect("dashboards:specialist")
 
 
 @role_required(Role.ENTERPRISE)

@@ -23,6 +23,7 @@ from qitong.tickets.presenters import (
     assisting_for,
     attachments_for,
     citations_for,
+    offer_for,
     present,
     reply_draft_for,
     timeline,
@@ -77,6 +78,7 @@ class TicketOut(Out):
     contact_phone: str
     lead_department: Ref | None
     specialist: Ref | None
+    specialist_accepted: bool
     pending_request: str
     reply_result: str
     reply_text: str
@@ -142,11 +144,21 @@ class CitationOut(Out):
     url: str
 
 
+class OfferOut(Out):
+    specialist: Ref
+    step: str
+    state: str
+    state_label: str
+    offered_at: dt.datetime
+    expires_at: dt.datetime
+
+
 class TicketDetailOut(TicketOut):
     timeline: list[TimelineOut]
     attachments: list[AttachmentOut]
     assisting: list[AssistOut] = Field(description="协办单位及其意见（企业不可见）")
     articles: list[CitationOut] = Field(description="答复所依据的知识（引用的版本）")
+    offer: OfferOut | None = Field(description="当前邀请的政策专员及等待截止（企业不可见）")
     reply_draft: ReplyDraftOut | None = Field(
         description="待部门领导审签的答复稿（仅承办单位可见）"
     )
@@ -280,6 +292,7 @@ def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
         "assisting": assisting_for(ticket, actor),
         "reply_draft": reply_draft_for(ticket, actor),
         "articles": citations_for(ticket),
+        "offer": offer_for(ticket, actor),
     }
 
 

@@ -31,6 +31,7 @@ PUBLIC_TIMELINE = {
     "answer": "专席已答复",
     "refer": "已转政策专员答复",
     "specialist_reply": "政策专员已答复",
+    "decline_offer": "正在转其他政策专员",
     "dispatch": "已转承办单位办理",
     "sign": "承办单位已签收",
     "approve_extension": "办理期限已延长",
@@ -122,6 +123,7 @@ def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
             if ticket.specialist
             else None
         ),
+        "specialist_accepted": ticket.specialist_accepted,
         "pending_request": ticket.pending_request,
         "reply_result": ticket.reply_result,
         "reply_text": ticket.reply_text,
@@ -297,3 +299,32 @@ def citations_for(ticket: Ticket) -> list[dict[str, Any]]:
         }
         for c in rows
     ]
+
+
+def offer_for(ticket: Ticket, actor: Actor) -> dict[str, Any] | None:
+    """The specialist the consultation is offered to or held by, with the offer's deadline
+    (staff only: the enterprise sees "已转政策专员答复")."""
+    if (
+        actor.role == Role.ENTERPRISE
+        or ticket.state != TicketState.WITH_SPECIALIST
+        or ticket.specialist_id is None
+    ):
+        return None
+    from qitong.routing.models import Offer
+
+    offer = (
+        Offer.objects.filter(ticket=ticket, specialist_id=ticket.specialist_id)
+        .select_related("specialist")
+        .order_by("-offered_at")
+        .first()
+    )
+    if offer is None:
+        return None
+    return {
+        "specialist": {"id": offer.specialist_id, "name": offer.specialist.name},
+        "step": offer.step,
+        "state": offer.state,
+        "state_label": offer.get_state_display(),
+        "offered_at": offer.offered_at,
+        "expires_at": offer.expires_at,
+    }

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 
 from qitong.core import clock
 from qitong.core.errors import DomainError
+from qitong.routing.models import Offer, OfferState
 from qitong.tickets.models import Ticket
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import CLOCK_RUNNING_STATES, Milestone
@@ -24,7 +25,25 @@ def sweep() -> dict[str, int]:
     warned = running.filter(Q(warn_at__lte=now), due_at__gte=now).exclude(
         reminded_for=F("milestone")
     )
-    counts = {"escalated": 0, "reminded": 0, "skipped": 0}
+    counts = {"escalated": 0, "reminded": 0, "rerouted": 0, "skipped": 0}
+    # Offers to specialists not accepted in time move on (routing.engine).
+    expired = (
+        Offer.objects.filter(state=OfferState.PENDING, expires_at__lt=now)
+        .order_by("expires_at")
+        .values_list("ticket_id", flat=True)[:BATCH]
+    )
+    for pk in list(dict.fromkeys(expired)):
+        try:
+            ticket_act(
+                ticket_id=pk,
+                action="reroute",
+                user=None,
+                data={"note": "邀请超时未接受，系统转下一位"},
+            )
+            counts["rerouted"] += 1
+        except DomainError as exc:  # accepted or withdrawn meanwhile
+            logger.info("sweep skipped ticket %s: %s", pk, exc.message)
+            counts["skipped"] += 1
     for action, qs, key in (("escalate", overdue, "escalated"), ("remind", warned, "reminded")):
         for pk, milestone in qs.order_by("due_at").values_list("pk", "milestone")[:BATCH]:
             label = Milestone(milestone).label

@@ -175,19 +175,30 @@ class ReassignForm(ActionForm):
 
 
 class ReferForm(ActionForm):
-    specialist = forms.CharField(label="政策专员", widget=forms.Select(attrs={"size": 6}))
-    required_fields = ("specialist",)
-    hint = "只列出在岗的政策专员。"
+    specialist = forms.CharField(
+        label="政策专员",
+        required=False,
+        widget=forms.Select(attrs={"size": 6}),
+        help_text="不选则按分派步骤自动邀请：企业的一对一专员 → 同领域本盟市 → 同领域全区",
+    )
+    domain = forms.ChoiceField(label="咨询领域", required=False)
+    language = forms.ChoiceField(
+        label="服务语言", required=False, choices=[("", "不限"), ("mn", "蒙古语")]
+    )
+    hint = "专员须在等待时间内接受，超时或谢绝则转下一位；都无人接收时退回专席。"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from qitong.directory.models import PolicyDomain
+        from qitong.routing.engine import domain_for
+
         rows = (
             Specialist.objects.filter(_in_reach(self.actor), active=True, on_duty=True)
             .select_related("department")
             .prefetch_related("domains")
             .order_by("region__code", "code")
         )
-        choices = [
+        choices = [("", "自动分派（按分派步骤）")] + [
             (
                 str(s.pk),
                 f"{s.name} · {s.department.name}"
@@ -197,6 +208,10 @@ class ReferForm(ActionForm):
         ]
         self.fields["specialist"].widget.choices = choices  # type: ignore[attr-defined]
         self.fields["specialist"].widget.attrs["data-filterable"] = ""
+        self.fields["domain"].choices = [("", "按诉求分类")] + [  # type: ignore[attr-defined]
+            (d.code, d.name) for d in PolicyDomain.objects.order_by("sort_order", "code")
+        ]
+        self.initial.setdefault("domain", domain_for(self.ticket))
 
 
 class RequestReturnForm(ActionForm):

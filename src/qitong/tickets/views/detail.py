@@ -25,6 +25,7 @@ from qitong.tickets.presenters import (
     assisting_for,
     attachments_for,
     citations_for,
+    offer_for,
     present,
     timeline,
 )
@@ -90,6 +91,7 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
         "citations": citations_for(ticket),
+        "offer": offer_for(ticket, actor),
         "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
         "act_url_name": "tickets:act",
     }

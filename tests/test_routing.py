@@ -1,0 +1,215 @@
+"""Routing a consultation to a policy specialist: every step, timeouts moving an offer on,
+capacity, off-duty, language and one-to-one pairing; through the services and the sweep,
+with every move on the ticket's ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from qitong.accounts.roles import Role
+from qitong.core import clock
+from qitong.core.errors import Conflict, NotFound, ValidationFailed
+from qitong.core.workdays import LOCAL_TZ
+from qitong.directory.models import PolicyDomain, Specialist
+from qitong.ledger.services import events_for, ledger_verify
+from qitong.notifications.models import Notification
+from qitong.routing.models import Offer, Pairing, RoutingStep
+from qitong.tickets.models import Ticket
+from qitong.tickets.services import ticket_act
+from qitong.tickets.states import TicketState as S
+from qitong.tickets.tasks import sweep
+from tests import factories
+from tests.factories import World
+from tests.ticket_factories import act, file_by_phone
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=LOCAL_TZ)
+
+
+class Desk:
+    """Specialists of the tax domain: two in Hohhot (the caller's 盟市), one in Baotou."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.tax = PolicyDomain.objects.get(code="tax")
+        self.hohhot_a = world.specialist
+        self.hohhot_b = self.make("S-HB", "专员乙", world.hohhot)
+        self.baotou = self.make("S-BT", "专员丙", world.baotou)
+
+    def make(self, code: str, name: str, region: Any, **extra: Any) -> Specialist:
+        user = factories.user(f"u-{code}", Role.SPECIALIST)
+        s = Specialist.objects.create(
+            code=code,
+            name=name,
+            user=user,
+            department=self.world.dept,
+            region=region,
+            languages=extra.pop("languages", ["zh"]),
+            **extra,
+        )
+        s.domains.add(self.tax)
+        return s
+
+    def consult(self, **refer: Any) -> Ticket:
+        ticket = file_by_phone(self.world)  # tax.policy → domain "tax", Hohhot enterprise
+        return act(self.world, ticket, "refer", "operator", **refer)
+
+    def as_specialist(self, s: Specialist, ticket: Ticket, action: str, **data: Any) -> Ticket:
+        return ticket_act(ticket_id=ticket.pk, action=action, user=s.user, data=data)
+
+
+@pytest.fixture
+def desk(world: World) -> Desk:
+    return Desk(world)
+
+
+def offers(ticket: Ticket) -> list[tuple[str, str, str]]:
+    return [
+        (o.specialist.code, o.step, o.state)
+        for o in Offer.objects.filter(ticket=ticket).select_related("specialist").order_by("pk")
+    ]
+
+
+def test_same_domain_in_the_callers_city_first_least_loaded(desk: Desk) -> None:
+    with clock.frozen(NOW):
+        first = desk.consult()
+        assert first.state == S.WITH_SPECIALIST and not first.specialist_accepted
+        assert first.route_domain == "tax"
+        assert offers(first) == [("S00001", "domain_city", "pending")]
+        # The second request goes to the other Hohhot specialist: less loaded.
+        second = desk.consult()
+        assert offers(second) == [("S-HB", "domain_city", "pending")]
+        offer = Offer.objects.get(ticket=second)
+        assert offer.expires_at == NOW + dt.timedelta(minutes=30)
+        assert Notification.objects.filter(kind="offer_made", user=desk.hohhot_b.user).exists()
+
+
+def test_equal_load_prefers_the_better_rated(desk: Desk, world: World) -> None:
+    with clock.frozen(NOW):
+        # One answered consultation each, rated differently at callback.
+        for s, satisfaction in ((desk.hohhot_a, 3), (desk.hohhot_b, 5)):
+            t = desk.consult(specialist=s.pk)
+            desk.as_specialist(s, t, "accept_offer")
+            desk.as_specialist(s, t, "specialist_reply", answer="按政策办理")
+            act(world, t, "callback", "operator", satisfaction=satisfaction, resolved=True)
+        assert offers(desk.consult())[0][0] == "S-HB"
+
+
+def test_decline_and_timeout_move_on_then_region_wide_then_back_to_the_desk(
+    desk: Desk, world: World
+) -> None:
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+        with pytest.raises(ValidationFailed) as why:
+            desk.as_specialist(desk.hohhot_a, ticket, "decline_offer")
+        assert set(why.value.fields) == {"reason"}
+        with pytest.raises(NotFound):  # another specialist does not even see the request
+            desk.as_specialist(desk.hohhot_b, ticket, "accept_offer")
+        ticket = desk.as_specialist(desk.hohhot_a, ticket, "decline_offer", reason="正在出差")
+        assert ticket.specialist == desk.hohhot_b and ticket.state == S.WITH_SPECIALIST
+    # Nobody accepts within the step's 30 minutes: the sweep moves it to the next step.
+    with clock.frozen(NOW + dt.timedelta(minutes=31)):
+        assert sweep()["rerouted"] == 1
+        ticket.refresh_from_db()
+        assert ticket.specialist == desk.baotou
+        assert offers(ticket) == [
+            ("S00001", "domain_city", "declined"),
+            ("S-HB", "domain_city", "expired"),
+            ("S-BT", "domain_region", "pending"),
+        ]
+        assert Offer.objects.get(ticket=ticket, state="pending").expires_at == (
+            NOW + dt.timedelta(minutes=91)
+        )
+    with clock.frozen(NOW + dt.timedelta(minutes=95)):
+        assert sweep()["rerouted"] == 1
+        ticket.refresh_from_db()
+    assert ticket.state == S.REGISTERED and ticket.specialist is None  # back to the desk
+    assert ticket.milestone == "dispatch"
+    assert Notification.objects.filter(
+        kind="offer_unrouted", user=world.users["desk_lead"]
+    ).exists()
+    actions = [e.action for e in events_for("tickets.ticket", ticket.pk)]
+    assert actions[-4:] == ["refer", "decline_offer", "reroute", "reroute"]
+    system = list(events_for("tickets.ticket", ticket.pk))[-1]
+    assert system.actor_id is None and system.payload["back_to_desk"] is True
+    assert ledger_verify().broken is None
+    with clock.frozen(NOW + dt.timedelta(minutes=96)):  # referred again: a fresh round
+        ticket = act(world, ticket, "refer", "operator")
+    assert ticket.specialist in (desk.hohhot_a, desk.hohhot_b)
+
+
+def test_accepting_in_time_stops_the_clock_on_the_offer(desk: Desk) -> None:
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+        ticket = desk.as_specialist(desk.hohhot_a, ticket, "accept_offer")
+        assert ticket.specialist_accepted
+        with pytest.raises(Conflict):
+            desk.as_specialist(desk.hohhot_a, ticket, "decline_offer", reason="晚了")
+    with clock.frozen(NOW + dt.timedelta(hours=2)):
+        assert sweep()["rerouted"] == 0
+        ticket = desk.as_specialist(
+            desk.hohhot_a, ticket, "specialist_reply", answer="小微企业减按 25% 计入。"
+        )
+    assert ticket.state == S.AWAITING_CALLBACK
+    assert offers(ticket) == [("S00001", "domain_city", "accepted")]
+
+
+def test_capacity_and_off_duty_are_skipped(desk: Desk) -> None:
+    desk.hohhot_a.capacity = 1
+    desk.hohhot_a.save()
+    desk.hohhot_b.on_duty = False
+    desk.hohhot_b.save()
+    with clock.frozen(NOW):
+        assert offers(desk.consult())[0][:2] == ("S00001", "domain_city")
+        # S00001 is full now and 专员乙 is off duty: region-wide, Baotou.
+        assert offers(desk.consult())[0][:2] == ("S-BT", "domain_region")
+        desk.baotou.capacity = 1
+        desk.baotou.save()
+        with pytest.raises(ValidationFailed) as nobody:
+            desk.consult()
+        assert "没有可以接收的政策专员" in nobody.value.fields["specialist"]
+        with pytest.raises(ValidationFailed) as off:
+            desk.consult(specialist=desk.hohhot_b.pk)
+        assert "不在岗" in off.value.fields["specialist"]
+
+
+def test_the_paired_specialist_comes_first_even_from_another_city(desk: Desk, world: World) -> None:
+    Pairing.objects.create(enterprise=world.ent, specialist=desk.baotou, paired_at=NOW)
+    with clock.frozen(NOW):
+        assert offers(desk.consult()) == [("S-BT", "paired", "pending")]
+
+
+def test_language_and_the_operators_choice(desk: Desk) -> None:
+    mongolian = desk.make("S-MN", "专员丁", desk.world.baotou, languages=["zh", "mn"])
+    with clock.frozen(NOW):
+        assert offers(desk.consult(language="mn")) == [("S-MN", "domain_region", "pending")]
+        chosen = desk.consult(specialist=desk.baotou.pk)
+        assert offers(chosen) == [("S-BT", "chosen", "pending")]
+        with pytest.raises(ValidationFailed) as bad_domain:
+            desk.consult(domain="nope")
+        assert set(bad_domain.value.fields) == {"domain"}
+        with pytest.raises(ValidationFailed) as bad_language:
+            desk.consult(language="fr")
+        assert set(bad_language.value.fields) == {"language"}
+    assert mongolian.pk
+
+
+def test_steps_are_editable_and_a_disabled_step_is_skipped(desk: Desk) -> None:
+    RoutingStep.objects.filter(kind="domain_city").update(active=False)
+    RoutingStep.objects.filter(kind="domain_region").update(timeout_minutes=10)
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+    assert offers(ticket)[0][1] == "domain_region"
+    assert Offer.objects.get(ticket=ticket).expires_at == NOW + dt.timedelta(minutes=10)
+
+
+def test_withdrawal_withdraws_the_offer(desk: Desk, world: World) -> None:
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+        act(world, ticket, "withdraw", "operator", reason="企业已自行解决")
+    assert offers(ticket) == [("S00001", "domain_city", "withdrawn")]
+    with clock.frozen(NOW + dt.timedelta(hours=1)):
+        assert sweep()["rerouted"] == 0
