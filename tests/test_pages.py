@@ -236,7 +236,9 @@ def test_specialist_signs_off_and_on_duty_on_the_ledger(world: World) -> None:
     assert world.specialist.on_duty
     actions = [e.action for e in events_for("directory.specialist", world.specialist.pk)]
     assert actions[-2:] == ["duty_off", "duty_on"]
-    assert signed_in(world, "operator").post(reverse("dashboards:specialist_duty")).status_code == 404
+    assert (
+        signed_in(world, "operator").post(reverse("dashboards:specialist_duty")).status_code == 404
+    )
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ import pytest
 
 from qitong.accounts.roles import Role
 from qitong.core import clock
-from qitong.core.errors import Conflict, NotFound, ValidationFailed
+from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.workdays import LOCAL_TZ
 from qitong.directory.models import PolicyDomain, Specialist
 from qitong.ledger.services import events_for, ledger_verify
@@ -213,3 +213,138 @@ def test_withdrawal_withdraws_the_offer(desk: Desk, world: World) -> None:
     assert offers(ticket) == [("S00001", "domain_city", "withdrawn")]
     with clock.frozen(NOW + dt.timedelta(hours=1)):
         assert sweep()["rerouted"] == 0
+
+
+def test_pairing_by_the_desk_replaces_and_ends_on_the_ledger(desk: Desk, world: World) -> None:
+    from qitong.ledger.services import events_for as chain
+    from qitong.routing.services import pairing_set
+
+    operator = world.users["operator"]
+    first = pairing_set(user=operator, enterprise_id=world.ent.pk, specialist_id=desk.hohhot_b.pk)
+    assert first is not None and first.active
+    second = pairing_set(user=operator, enterprise_id=world.ent.pk, specialist_id=desk.baotou.pk)
+    first.refresh_from_db()
+    assert not first.active and second is not None and second.specialist == desk.baotou
+    assert pairing_set(user=operator, enterprise_id=world.ent.pk, specialist_id=None) is None
+    assert not Pairing.objects.filter(enterprise=world.ent, active=True).exists()
+    actions = [e.action for e in chain("enterprises.enterprise", world.ent.pk)]
+    assert actions[-3:] == ["pair", "pair", "unpair"]
+    with pytest.raises(NotFound):  # Baotou's enterprise is outside the Hohhot desk
+        pairing_set(user=operator, enterprise_id=world.baotou_ent.pk, specialist_id=None)
+    with pytest.raises(Forbidden):
+        pairing_set(user=world.users["handler"], enterprise_id=world.ent.pk, specialist_id=None)
+
+
+def test_pairings_in_bulk_from_excel_all_or_nothing(desk: Desk, world: World) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from qitong.directory.excel.workbook import ExcelImportFailed
+    from qitong.routing.excel import export_pairings, import_pairings
+
+    def sheet(*rows: tuple[str, str]) -> bytes:
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["统一社会信用代码", "专员编号"])
+        for row in rows:
+            ws.append(list(row))
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    operator = world.users["operator"]
+    with pytest.raises(ExcelImportFailed) as bad:
+        import_pairings(
+            sheet(
+                (world.ent.credit_code, "S-HB"),
+                (world.baotou_ent.credit_code, "S-HB"),
+                (world.ent.credit_code, "NOPE"),
+            ),
+            user=operator,
+        )
+    assert bad.value.problems == [
+        f"第 3 行 统一社会信用代码：未找到企业 {world.baotou_ent.credit_code}（或不在您的辖区）",
+        "第 4 行 统一社会信用代码：与第 2 行重复",
+    ]
+    assert not Pairing.objects.exists()
+    result = import_pairings(sheet((world.ent.credit_code, "S-HB")), user=operator)
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 0)
+    again = import_pairings(export_pairings(operator), user=operator)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    with clock.frozen(NOW):  # the pairing is used first
+        assert offers(desk.consult())[0][:2] == ("S-HB", "paired")
+
+
+def test_specialists_api_for_the_desk(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    with clock.frozen(NOW):
+        desk.consult()
+    client = Client()
+    client.force_login(world.users["operator"])
+    rows = client.get("/api/v1/specialists", {"domain": "tax", "region": "150100"}).json()
+    assert {r["code"] for r in rows} == {"S00001", "S-HB"}
+    loaded = next(r for r in rows if r["code"] == "S00001")
+    assert loaded["load"] == 1 and loaded["capacity"] == 5 and loaded["domains"] == ["tax"]
+    assert client.get("/api/v1/specialists", {"region": "15"}).status_code == 422
+    off = client.get("/api/v1/specialists", {"on_duty": "false"}).json()
+    assert off == []
+    enterprise = Client()
+    enterprise.force_login(world.users["enterprise"])
+    assert enterprise.get("/api/v1/specialists").status_code == 403
+    put = client.put(
+        f"/api/v1/enterprises/{world.ent.pk}/pairing",
+        {"specialist": desk.hohhot_b.pk},
+        content_type="application/json",
+    )
+    assert put.status_code == 200 and put.json()["specialist_name"] == "专员乙"
+    assert (
+        client.put(
+            f"/api/v1/enterprises/{world.baotou_ent.pk}/pairing",
+            {"specialist": None},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+
+
+def test_the_ticket_api_shows_the_offer(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+    client = Client()
+    client.force_login(world.users["operator"])
+    body = client.get(f"/api/v1/tickets/{ticket.pk}").json()
+    assert body["specialist"]["id"] == world.specialist.pk and body["specialist_accepted"] is False
+    assert body["offer"]["state"] == "pending" and body["offer"]["step"] == "domain_city"
+    enterprise = Client()
+    enterprise.force_login(world.users["enterprise"])
+    assert enterprise.get(f"/api/v1/tickets/{ticket.pk}").json()["offer"] is None
+    specialist = Client()
+    specialist.force_login(world.specialist.user)
+    accepted = specialist.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/accept_offer", {}, content_type="application/json"
+    )
+    assert accepted.status_code == 200 and accepted.json()["specialist_accepted"] is True
+    again = specialist.post(
+        f"/api/v1/tickets/{ticket.pk}/actions/accept_offer", {}, content_type="application/json"
+    )
+    assert again.status_code == 409
+
+
+def test_the_desk_pairs_from_the_ticket_page(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    ticket = file_by_phone(world)
+    client = Client()
+    client.force_login(world.users["operator"])
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "一对一专员" in page and "未结对" in page and "专员乙" in page
+    response = client.post(f"/tickets/{ticket.pk}/pairing/", {"specialist": desk.hohhot_b.pk})
+    assert response.status_code == 302
+    assert Pairing.objects.get(enterprise=world.ent, active=True).specialist == desk.hohhot_b
+    handler = Client()
+    handler.force_login(world.users["handler"])
+    assert handler.post(f"/tickets/{ticket.pk}/pairing/", {}).status_code == 404

@@ -109,6 +109,7 @@ def _register_routers() -> None:
     from qitong.directory.api import router as directory_router
     from qitong.enterprises.api import router as enterprises_router
     from qitong.knowledge.api import router as knowledge_router
+    from qitong.routing.api import router as routing_router
     from qitong.tickets.api import router as tickets_router
 
     api.add_router("", accounts_router)
@@ -116,6 +117,7 @@ def _register_routers() -> None:
     api.add_router("", enterprises_router)
     api.add_router("", tickets_router)
     api.add_router("", knowledge_router)
+    api.add_router("", routing_router)
 
 
 _register_routers()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("queues/<slug:key>/", desk.queue, name="queue"),
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", detail.act, name="act"),
+    path("<int:pk>/pairing/", detail.pairing, name="pairing"),
     path(
         "<int:ticket_id>/attachments/<int:attachment_id>/",
         downloads.attachment_download,

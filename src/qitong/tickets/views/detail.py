@@ -19,6 +19,9 @@ from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.directory.models import Specialist
+from qitong.routing.models import Pairing
+from qitong.routing.services import pairing_set
 from qitong.tickets.forms import ActionForm, action_form
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import (
@@ -33,7 +36,14 @@ from qitong.tickets.selectors import ticket_get
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import Milestone
 from qitong.tickets.transitions import TRANSITIONS
-from qitong.tickets.views.common import STAFF_ROLES, errors_oob, is_htmx, message_oob, user_of
+from qitong.tickets.views.common import (
+    DESK_ROLES,
+    STAFF_ROLES,
+    errors_oob,
+    is_htmx,
+    message_oob,
+    user_of,
+)
 
 ContextBuilder = Callable[[Ticket, Actor, ActionForm | None], dict[str, Any]]
 
@@ -92,9 +102,53 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         "attachments": attachments_for(ticket, actor),
         "citations": citations_for(ticket),
         "offer": offer_for(ticket, actor),
+        **_pairing_context(ticket, actor, shown),
         "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
         "act_url_name": "tickets:act",
     }
+
+
+def _pairing_context(ticket: Ticket, actor: Actor, shown: dict[str, Any]) -> dict[str, Any]:
+    """The enterprise's one-to-one specialist, and for the desk the choices to change it."""
+    if shown["enterprise"] is None:  # confidential: the department never sees who it is
+        return {}
+    current = (
+        Pairing.objects.filter(enterprise_id=ticket.enterprise_id, active=True)
+        .select_related("specialist")
+        .first()
+    )
+    context: dict[str, Any] = {"pairing": current}
+    if actor.role in DESK_ROLES:
+        context["pair_choices"] = [
+            (s.pk, f"{s.name} · {s.region.name}")
+            for s in Specialist.objects.filter(active=True)
+            .filter(region__code__startswith=ticket.region_code[:4])
+            .select_related("region")
+            .order_by("code")[:200]
+        ]
+    return context
+
+
+@role_required(*DESK_ROLES)
+@require_POST
+def pairing(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pair the ticket's enterprise with a specialist (or end its pairing), from the desk."""
+    user = user_of(request)
+    ticket = ticket_or_404(actor_of(user), pk)
+    raw = request.POST.get("specialist", "")
+    try:
+        pairing_set(
+            user=user,
+            enterprise_id=ticket.enterprise_id,
+            specialist_id=int(raw) if raw.isdigit() else None,
+        )
+    except (ValidationFailed, Forbidden) as exc:
+        messages.error(request, exc.message)
+    except NotFound:
+        raise Http404("out of scope") from None
+    else:
+        messages.success(request, "已设置一对一专员" if raw.isdigit() else "已解除一对一结对")
+    return redirect("tickets:detail", pk)
 
 
 @role_required(*STAFF_ROLES)
