@@ -111,10 +111,31 @@ def search_articles(
     ]
 
 
+def _selecting(terms: list[str], df: dict[str, int]) -> tuple[list[str], bool]:
+    """The query's terms that select candidates: those no more common than COMMON_SHARE of
+    the live articles (or SELECTING_DF_FLOOR); if none is, all known terms, restricted to
+    titles and keywords (the second value) — a word in most bodies selects nothing useful,
+    and its idf is near zero in the ranking anyway."""
+    known = [t for t in terms if df.get(t)]
+    common = max(COMMON_SHARE * LIVE_COUNT.get(), SELECTING_DF_FLOOR)
+    rare = [t for t in known if df[t] <= common]
+    return (rare, False) if rare else (known, True)
+
+
 def _sqlite(
     terms: list[str], filters: list[str], params: list[Any], limit: int
 ) -> list[tuple[int, float]]:
-    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    """FTS5's bm25 (title 10, keywords 6, body 1) over the selecting terms."""
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(terms))
+        cursor.execute(f"SELECT term, doc FROM {FTS}_vocab WHERE term IN ({marks})", terms)
+        df = {str(term): int(doc) for term, doc in cursor.fetchall()}
+    selecting, heads_only = _selecting(terms, df)
+    if not selecting:
+        return []
+    match = " OR ".join('"' + t.replace('"', '""') + '"' for t in selecting)
+    if heads_only:
+        match = "{title keywords} : (" + match + ")"
     where = " AND ".join(filters)
     sql = (
         f"SELECT v.id, -bm25({FTS}, 10.0, 6.0, 1.0) AS score FROM {FTS} "
@@ -141,12 +162,8 @@ def _postgresql(
     if not known or not total:
         return []
     idf = {t: math.log(1 + (total - df[t] + 0.5) / (df[t] + 0.5)) for t in known}
-    by_rarity = sorted(known, key=lambda t: df[t])
-    common = max(COMMON_SHARE * total, SELECTING_DF_FLOOR)
-    selecting = [t for t in by_rarity if df[t] <= common]
-    # Only common words: candidates are the articles with them in the title or keywords.
-    vector = "search_vector" if selecting else "search_head"
-    selecting = selecting or known
+    selecting, heads_only = _selecting(known, df)
+    vector = "search_head" if heads_only else "search_vector"
     select_query = " || ".join(["plainto_tsquery('simple', %s)"] * len(selecting))
     rank = " + ".join(["%s * ts_rank(c.search_vector, plainto_tsquery('simple', %s))"] * len(known))
     rank_params: list[Any] = []
