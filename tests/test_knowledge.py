@@ -311,3 +311,78 @@ def test_search_page_for_an_enterprise_uses_its_region(world: World) -> None:
     assert "一次性扩岗补助" in page and baotou.title not in page and "<mark>" in page
     article = client.get(f"/knowledge/{baotou.pk}/")
     assert article.status_code == 200  # published policy is readable, only not suggested
+
+
+def test_gaps_from_answers_without_a_fitting_article_per_department(world: World) -> None:
+    from qitong.accounts.actor import actor_of
+    from qitong.knowledge.gaps import gaps_report
+    from qitong.knowledge.models import Gap
+    from tests.ticket_factories import act, file_by_phone
+
+    with clock.frozen(NOW):
+        article = published(world, SMALL_BUSINESS)  # world.dept maintains the tax domain
+        plain = file_by_phone(world, content="研发费用加计扣除比例是多少？")
+        act(world, plain, "answer", "operator", answer="按 100% 加计扣除。")  # no citation
+        flagged = file_by_phone(world, content="出口退税多久到账？")
+        act(world, flagged, "answer", "operator", answer="一般 3 个工作日。", no_article=True)
+        cited = file_by_phone(world, content="小微企业所得税优惠？")
+        act(world, cited, "answer", "operator", answer="见知识。", articles=[article.pk])
+        both = file_by_phone(world, content="又引用又说没有")
+        with pytest.raises(ValidationFailed) as contradiction:
+            act(
+                world,
+                both,
+                "answer",
+                "operator",
+                answer="x",
+                articles=[article.pk],
+                no_article=True,
+            )
+        assert set(contradiction.value.fields) == {"no_article"}
+        assert Gap.objects.count() == 2 and Gap.objects.filter(flagged=True).count() == 1
+        report = gaps_report(
+            actor=actor_of(world.users["desk_lead"]), since=NOW - dt.timedelta(days=90)
+        )
+    assert [g.department for g in report] == [world.dept.name]
+    [topic] = report[0].topics
+    assert (topic.domain, topic.category, topic.count, topic.flagged) == ("tax", "tax.policy", 2, 1)
+    other = factories.department("呼和浩特市人社局", world.hohhot)
+    stranger = factories.user("hr", Role.HANDLER, department=other)
+    from qitong.accounts.actor import actor_of as a
+
+    assert gaps_report(actor=a(stranger), since=NOW - dt.timedelta(days=90)) == []
+    client = Client()
+    client.force_login(world.users["handler"])
+    page = client.get("/knowledge/gaps/").content.decode()
+    assert "知识缺口" in page and "税收优惠政策" in page
+    enterprise = Client()
+    enterprise.force_login(world.users["enterprise"])
+    assert enterprise.get("/knowledge/gaps/").status_code == 404
+
+
+def test_feedback_helpful_or_not_once_per_reader(world: World) -> None:
+    from qitong.accounts.actor import actor_of
+    from qitong.knowledge.gaps import unhelpful_articles
+    from qitong.knowledge.models import Feedback
+
+    with clock.frozen(NOW):
+        article = published(world, SMALL_BUSINESS)
+    for role, helpful in (
+        ("enterprise", "0"),
+        ("operator", "0"),
+        ("operator", "1"),
+        ("desk_lead", "0"),
+    ):
+        client = Client()
+        client.force_login(world.users[role])
+        assert (
+            client.post(f"/knowledge/{article.pk}/feedback/", {"helpful": helpful}).status_code
+            == 302
+        )
+    assert Feedback.objects.count() == 3  # the operator changed their mind
+    [row] = unhelpful_articles(actor=actor_of(world.users["handler"]))
+    assert (row.article_id, row.helpful, row.unhelpful) == (article.pk, 1, 2)
+    owner = Client()
+    owner.force_login(world.users["handler"])
+    assert "有帮助 1 · 没帮助 2" in owner.get(f"/knowledge/{article.pk}/").content.decode()
+    assert [e.action for e in events_for("knowledge.article", article.pk)].count("feedback") == 4

@@ -348,3 +348,35 @@ def test_the_desk_pairs_from_the_ticket_page(desk: Desk, world: World) -> None:
     handler = Client()
     handler.force_login(world.users["handler"])
     assert handler.post(f"/tickets/{ticket.pk}/pairing/", {}).status_code == 404
+
+
+def test_statistics_per_specialist_and_domain(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    from qitong.accounts.actor import actor_of
+    from qitong.routing.stats import specialist_stats
+
+    with clock.frozen(NOW):
+        t1 = desk.consult()  # → S00001
+        desk.as_specialist(desk.hohhot_a, t1, "decline_offer", reason="出差")  # → S-HB
+        desk.as_specialist(desk.hohhot_b, t1, "accept_offer")
+    with clock.frozen(NOW + dt.timedelta(hours=3)):
+        desk.as_specialist(desk.hohhot_b, t1, "specialist_reply", answer="可以享受。")
+        act(world, t1, "callback", "operator", satisfaction=4, resolved=True)
+        people, domains = specialist_stats(
+            actor=actor_of(world.users["desk_lead"]), since=NOW - dt.timedelta(days=1)
+        )
+    by_name = {p.label: p for p in people}
+    assert by_name["专员甲"].offers == 1 and by_name["专员甲"].declined == 1
+    b = by_name["专员乙"]
+    assert (b.offers, b.accepted, b.answered, b.median_hours, b.satisfaction) == (1, 1, 1, 3.0, 4)
+    [tax] = domains
+    assert (tax.key, tax.offers, tax.accepted, tax.acceptance) == ("tax", 2, 1, 0.5)
+    client = Client()
+    client.force_login(world.users["supervisor"])
+    with clock.frozen(NOW + dt.timedelta(hours=4)):
+        page = client.get("/routing/stats/").content.decode()
+    assert "专员乙" in page and "50%" in page
+    operator = Client()
+    operator.force_login(world.users["operator"])
+    assert operator.get("/routing/stats/").status_code == 404

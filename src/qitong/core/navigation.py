@@ -41,14 +41,18 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("预警工单", "tickets:queue_warning", "3"),
         NavItem("待审批", "tickets:queue_requests", "4"),
         NavItem("知识库", "knowledge:search", "5"),
+        NavItem("知识缺口", "knowledge:gaps", "6"),
+        NavItem("专员统计", "routing:stats", "7"),
     ],
     Role.HANDLER: [
         NavItem("部门待办", "dashboards:department", "1"),
         NavItem("知识库", "knowledge:search", "2"),
+        NavItem("知识缺口", "knowledge:gaps", "3"),
     ],
     Role.DEPT_LEADER: [
         NavItem("部门待办", "dashboards:department", "1"),
         NavItem("知识库", "knowledge:search", "2"),
+        NavItem("知识缺口", "knowledge:gaps", "3"),
     ],
     Role.SPECIALIST: [
         NavItem("专员队列", "dashboards:specialist", "1"),
@@ -59,7 +63,11 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("提交诉求", "portal:new", "2"),
         NavItem("政策问答", "knowledge:search", "3"),
     ],
-    Role.SUPERVISOR: [NavItem("监督总览", "dashboards:supervisor", "1")],
+    Role.SUPERVISOR: [
+        NavItem("监督总览", "dashboards:supervisor", "1"),
+        NavItem("专员统计", "routing:stats", "2"),
+        NavItem("知识缺口", "knowledge:gaps", "3"),
+    ],
     Role.ADMIN: [
         NavItem("配置总览", "dashboards:admin", "1"),
         NavItem("基础数据管理", "admin:index", "2"),

@@ -19,7 +19,7 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.directory.models import Department, PolicyDomain, Region
-from qitong.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion
+from qitong.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion, Feedback
 from qitong.knowledge.search import index_version, unindex_version
 from qitong.knowledge.text import clean_html, plain_text, segmented
 from qitong.ledger.services import ledger_record
@@ -350,3 +350,33 @@ def article_withdraw(*, pk: int, user: User, reason: str) -> Article:
             payload={"reason": reason.strip()[:500]},
         )
     return article
+
+
+def feedback_give(*, user: User, article_id: int, helpful: bool, comment: str = "") -> Feedback:
+    """A reader says whether the live version helped (changing their mind replaces it)."""
+    from qitong.knowledge.selectors import article_get
+
+    article = article_get(actor=actor_of(user), pk=article_id)
+    version = article.live
+    if version is None:
+        raise Conflict("该知识未发布，不能反馈", code="invalid_transition")
+    if len(comment) > 500:
+        raise ValidationFailed(fields={"comment": "意见最多 500 字"})
+    now = clock.now()
+    with transaction.atomic():
+        feedback, _ = Feedback.objects.update_or_create(
+            version=version,
+            user=user,
+            defaults={"helpful": helpful, "comment": comment.strip(), "created_at": now},
+        )
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="feedback",
+            actor=user,
+            from_state=article.state,
+            to_state=article.state,
+            at=now,
+            payload={"version": version.number, "helpful": helpful},
+        )
+    return feedback

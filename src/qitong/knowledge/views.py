@@ -4,22 +4,29 @@ suggestions the desk sees while typing an appeal."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
+from qitong.core import clock
 from qitong.core.access import role_required
-from qitong.core.errors import NotFound
+from qitong.core.errors import DomainError, NotFound
 from qitong.directory.models import Region
 from qitong.enterprises.selectors import enterprises_visible_to
-from qitong.knowledge.models import ArticleVersion
+from qitong.knowledge.gaps import READERS as GAP_READERS
+from qitong.knowledge.gaps import gaps_report, unhelpful_articles
+from qitong.knowledge.models import ArticleVersion, Feedback
 from qitong.knowledge.search import region_scope, search_articles
 from qitong.knowledge.selectors import article_get, may_edit, version_get
+from qitong.knowledge.services import feedback_give
 
 SUGGESTIONS = 5
 MAX_QUERY = 300
@@ -82,8 +89,18 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             "is_live": version is not None and version.pk == item.live_id,
             "editable": may_edit(actor, item),
             "versions": item.versions.order_by("-number") if may_edit(actor, item) else [],
+            "my_feedback": Feedback.objects.filter(version=item.live_id, user=user).first()
+            if item.live_id
+            else None,
+            "votes": _votes(item.live_id) if may_edit(actor, item) and item.live_id else None,
         },
     )
+
+
+def _votes(version_id: int) -> dict[str, int]:
+    rows = Feedback.objects.filter(version_id=version_id).values_list("helpful", flat=True)
+    helpful = sum(1 for h in rows if h)
+    return {"helpful": helpful, "unhelpful": len(rows) - helpful}
 
 
 @role_required(*DESK_ROLES)
@@ -100,3 +117,35 @@ def suggest(request: HttpRequest) -> HttpResponse:
         region = enterprise.region.code if enterprise else None
     hits = search_articles(text, region_code=region, limit=SUGGESTIONS) if len(text) >= 2 else []
     return render(request, "knowledge/_suggestions.html", {"hits": hits, "content": text})
+
+
+@login_required
+@require_POST
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        feedback_give(user=user, article_id=pk, helpful=request.POST.get("helpful") == "1")
+    except NotFound:
+        raise Http404("out of scope") from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "感谢您的反馈")
+    return redirect("knowledge:article", pk)
+
+
+@role_required(*GAP_READERS)
+def gaps(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(_user(request))
+    days = request.GET.get("days", "90")
+    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 90
+    since = clock.now() - dt.timedelta(days=days_n)
+    return render(
+        request,
+        "knowledge/gaps.html",
+        {
+            "groups": gaps_report(actor=actor, since=since),
+            "unhelpful": unhelpful_articles(actor=actor),
+            "days": days_n,
+        },
+    )

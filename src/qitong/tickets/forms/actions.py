@@ -261,6 +261,10 @@ class AnswerForm(ActionForm):
         help_text="勾选答复所依据的知识，工单将记录引用的版本",
         widget=forms.CheckboxSelectMultiple(),
     )
+    no_article = forms.BooleanField(
+        label="知识库中没有合适的知识",
+        help_text="勾选后计入知识缺口报告，由维护单位补充知识",
+    )
     required_fields = ("answer",)
     hint = "即时解答后转入待回访（首呼解决）。"
 
@@ -288,6 +292,7 @@ class AnswerForm(ActionForm):
     def service_data(self) -> dict[str, Any]:
         data = super().service_data()
         data["articles"] = list(self.cleaned_data.get("articles") or [])
+        data["no_article"] = bool(self.cleaned_data.get("no_article"))
         return data
 
 

@@ -24,7 +24,7 @@ from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound, ValidationFailed
 from qitong.core.workdays import WorkCalendar, WorkingHours, add_working_days, load_calendar
 from qitong.directory.models import Department, PolicyDomain, Specialist
-from qitong.knowledge.models import Article, ArticleState
+from qitong.knowledge.models import Article, ArticleState, Gap
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.routing import engine as routing
@@ -41,6 +41,7 @@ from qitong.tickets.states import (
     RequestKind,
     Satisfaction,
     TicketState,
+    TicketType,
 )
 from qitong.tickets.transitions import Transition, check_transition
 
@@ -375,9 +376,35 @@ def _cite(ctx: Ctx) -> None:
     ]
 
 
+def _gap(ctx: Ctx) -> None:
+    """A consultation answered without a fitting article is a gap in the knowledge base (the
+    operator may say so explicitly: `no_article`)."""
+    flagged = ctx.data.get("no_article") in (True, "true", "on", "1", 1)
+    cited = bool(ctx.payload.get("articles"))
+    if flagged and cited:
+        raise ValidationFailed(fields={"no_article": "已引用知识，不能同时标记“无合适知识”"})
+    ticket = ctx.ticket
+    if cited or (ticket.type != TicketType.CONSULTATION and not flagged):
+        return
+    Gap.objects.get_or_create(
+        ticket=ticket,
+        defaults={
+            "category_code": ticket.category.code,
+            "domain_code": ticket.route_domain or routing.domain_for(ticket),
+            "region_code": ticket.region_code,
+            "title": ticket.title,
+            "flagged": flagged,
+            "reported_by": ctx.user,
+            "created_at": ctx.now,
+        },
+    )
+    ctx.payload["no_article"] = True
+
+
 def _answer(ctx: Ctx) -> None:
     answer = ctx.text("answer", "答复内容")
     _cite(ctx)
+    _gap(ctx)
     ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED, first_contact_resolution=True)
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     _tell_enterprise(ctx, "ticket_answered", "您的诉求已答复，请登录查看。")
@@ -514,6 +541,7 @@ def _route_on(ctx: Ctx, *, after: str) -> None:
 def _specialist_reply(ctx: Ctx) -> None:
     answer = ctx.text("answer", "答复内容")
     _cite(ctx)
+    _gap(ctx)
     ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED)
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     _tell_enterprise(ctx, "ticket_answered", "政策专员已答复您的咨询，请登录查看。")
