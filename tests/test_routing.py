@@ -380,3 +380,21 @@ def test_statistics_per_specialist_and_domain(desk: Desk, world: World) -> None:
     operator = Client()
     operator.force_login(world.users["operator"])
     assert operator.get("/routing/stats/").status_code == 404
+
+
+def test_the_ticket_page_shows_the_enterprises_other_appeals_in_scope(
+    desk: Desk, world: World
+) -> None:
+    from django.test import Client
+
+    earlier = file_by_phone(world, content="去年咨询过的出口退税问题")
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+    operator = Client()
+    operator.force_login(world.users["operator"])
+    page = operator.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "该企业的其他诉求" in page and earlier.number in page
+    specialist = Client()
+    specialist.force_login(world.specialist.user)
+    own = specialist.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert earlier.number not in own  # outside the specialist's scope

@@ -32,7 +32,7 @@ from qitong.tickets.presenters import (
     present,
     timeline,
 )
-from qitong.tickets.selectors import ticket_get
+from qitong.tickets.selectors import ticket_get, tickets_visible_to
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import Milestone
 from qitong.tickets.transitions import TRANSITIONS
@@ -109,15 +109,23 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
 
 
 def _pairing_context(ticket: Ticket, actor: Actor, shown: dict[str, Any]) -> dict[str, Any]:
-    """The enterprise's one-to-one specialist, and for the desk the choices to change it."""
+    """The enterprise's one-to-one specialist (for the desk, the choices to change it) and
+    its other appeals the reader may see."""
     if shown["enterprise"] is None:  # confidential: the department never sees who it is
         return {}
+    history = list(
+        tickets_visible_to(actor)
+        .filter(enterprise_id=ticket.enterprise_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-pk")
+        .only("pk", "number", "title", "state", "type", "created_at")[:6]
+    )
     current = (
         Pairing.objects.filter(enterprise_id=ticket.enterprise_id, active=True)
         .select_related("specialist")
         .first()
     )
-    context: dict[str, Any] = {"pairing": current}
+    context: dict[str, Any] = {"pairing": current, "history": history}
     if actor.role in DESK_ROLES:
         context["pair_choices"] = [
             (s.pk, f"{s.name} · {s.region.name}")
