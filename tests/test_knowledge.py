@@ -386,3 +386,73 @@ def test_feedback_helpful_or_not_once_per_reader(world: World) -> None:
     owner.force_login(world.users["handler"])
     assert "有帮助 1 · 没帮助 2" in owner.get(f"/knowledge/{article.pk}/").content.decode()
     assert [e.action for e in events_for("knowledge.article", article.pk)].count("feedback") == 4
+
+
+def test_department_pages_draft_submit_publish_edit_withdraw(world: World) -> None:
+    handler = Client()
+    handler.force_login(world.users["handler"])
+    leader = Client()
+    leader.force_login(world.users["dept_leader"])
+    assert handler.get("/knowledge/new/").status_code == 200
+    bad = handler.post("/knowledge/new/", {"title": "", "kind": "qa", "region": "150000"})
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    assert "请填写标题" in page and "请填写正文" in page and "请填写生效日期" in page
+    assert Article.objects.count() == 0
+    made = handler.post(
+        "/knowledge/new/",
+        {
+            "title": "个体工商户简易注销怎么办？",
+            "kind": "qa",
+            "region": "150000",
+            "domain": "tax",
+            "effective_from": "2024-01-01",
+            "keywords": "个体户 注销",
+            "body": "<p>在内蒙古政务服务网申请简易注销，公示 20 日。</p><script>x</script>",
+        },
+    )
+    article = Article.objects.get()
+    assert made.status_code == 302 and article.state == "draft" and "<script" not in article.body
+    mine = handler.get("/knowledge/mine/").content.decode()
+    assert "个体工商户简易注销怎么办" in mine and "草稿" in mine
+    detail = handler.get(f"/knowledge/{article.pk}/").content.decode()
+    assert "提交审核" in detail and "发布" not in detail.split("维护信息")[1].split("提交审核")[0]
+    assert handler.post(f"/knowledge/{article.pk}/publish/").status_code == 302
+    article.refresh_from_db()
+    assert article.state == "draft"  # a handler may not publish (the page said so)
+    handler.post(f"/knowledge/{article.pk}/submit/")
+    leader.post(f"/knowledge/{article.pk}/publish/")
+    article.refresh_from_db()
+    assert article.state == "published" and article.live is not None
+    assert [h.article_id for h in search_articles("个体户注销")] == [article.pk]
+    edited = handler.post(
+        f"/knowledge/{article.pk}/edit/",
+        {
+            "title": "个体工商户简易注销办理指南",
+            "kind": "qa",
+            "region": "150000",
+            "effective_from": "2024-01-01",
+            "body": "<p>新版正文。</p>",
+        },
+    )
+    assert edited.status_code == 302
+    assert (
+        search_articles("个体户注销")[0].title == "个体工商户简易注销怎么办？"
+    )  # live until republished
+    leader.post(f"/knowledge/{article.pk}/publish/")
+    assert search_articles("个体户注销")[0].version == 2
+    assert leader.post(f"/knowledge/{article.pk}/withdraw/", {"reason": ""}).status_code == 302
+    article.refresh_from_db()
+    assert article.state == "published"  # a reason is required
+    leader.post(f"/knowledge/{article.pk}/withdraw/", {"reason": "政策调整"})
+    article.refresh_from_db()
+    assert article.state == "withdrawn" and search_articles("个体户注销") == []
+    xlsx = handler.get("/knowledge/mine/", {"format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    other = factories.department("呼和浩特市税务局", world.hohhot)
+    stranger = Client()
+    stranger.force_login(factories.user("tax", Role.HANDLER, department=other))
+    assert stranger.get(f"/knowledge/{article.pk}/edit/").status_code == 404
+    operator = Client()
+    operator.force_login(world.users["operator"])
+    assert operator.get("/knowledge/mine/").status_code == 404

@@ -47,12 +47,14 @@ NAVIGATION: dict[str, list[NavItem]] = {
     Role.HANDLER: [
         NavItem("部门待办", "dashboards:department", "1"),
         NavItem("知识库", "knowledge:search", "2"),
-        NavItem("知识缺口", "knowledge:gaps", "3"),
+        NavItem("本单位知识", "knowledge:mine", "3"),
+        NavItem("知识缺口", "knowledge:gaps", "4"),
     ],
     Role.DEPT_LEADER: [
         NavItem("部门待办", "dashboards:department", "1"),
         NavItem("知识库", "knowledge:search", "2"),
-        NavItem("知识缺口", "knowledge:gaps", "3"),
+        NavItem("本单位知识", "knowledge:mine", "3"),
+        NavItem("知识缺口", "knowledge:gaps", "4"),
     ],
     Role.SPECIALIST: [
         NavItem("专员队列", "dashboards:specialist", "1"),
@@ -71,6 +73,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
     Role.ADMIN: [
         NavItem("配置总览", "dashboards:admin", "1"),
         NavItem("基础数据管理", "admin:index", "2"),
+        NavItem("知识管理", "knowledge:mine", "3"),
     ],
     Role.AUDITOR: [NavItem("台账审计", "dashboards:auditor", "1")],
 }

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("suggest/", views.suggest, name="suggest"),
     path("gaps/", views.gaps, name="gaps"),
-    path("<int:pk>/", views.article, name="article"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/import/", views.import_file, name="import"),
+    path("new/", views.edit, name="new"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),
+    path("<int:pk>/<slug:action>/", views.transition, name="transition"),
+    path("<int:pk>/", views.article, name="article"),
 ]

@@ -18,15 +18,26 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.access import role_required
-from qitong.core.errors import DomainError, NotFound
+from qitong.core.errors import DomainError, NotFound, ValidationFailed
+from qitong.directory.excel.workbook import ExcelImportFailed, check_upload
 from qitong.directory.models import Region
 from qitong.enterprises.selectors import enterprises_visible_to
+from qitong.knowledge.excel import export_articles, export_queryset, import_articles
+from qitong.knowledge.forms import ArticleForm
 from qitong.knowledge.gaps import READERS as GAP_READERS
 from qitong.knowledge.gaps import gaps_report, unhelpful_articles
-from qitong.knowledge.models import ArticleVersion, Feedback
+from qitong.knowledge.models import Article, ArticleState, ArticleVersion, Feedback
 from qitong.knowledge.search import region_scope, search_articles
 from qitong.knowledge.selectors import article_get, may_edit, version_get
-from qitong.knowledge.services import feedback_give
+from qitong.knowledge.services import (
+    PUBLISHER_ROLES,
+    article_create,
+    article_publish,
+    article_submit,
+    article_update,
+    article_withdraw,
+    feedback_give,
+)
 
 SUGGESTIONS = 5
 MAX_QUERY = 300
@@ -88,6 +99,7 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "is_live": version is not None and version.pk == item.live_id,
             "editable": may_edit(actor, item),
+            "can_publish": may_edit(actor, item) and user.role in PUBLISHER_ROLES,
             "versions": item.versions.order_by("-number") if may_edit(actor, item) else [],
             "my_feedback": Feedback.objects.filter(version=item.live_id, user=user).first()
             if item.live_id
@@ -149,3 +161,105 @@ def gaps(request: HttpRequest) -> HttpResponse:
             "days": days_n,
         },
     )
+
+
+EDITORS = (Role.HANDLER, Role.DEPT_LEADER, Role.ADMIN)
+
+
+@role_required(*EDITORS)
+def mine(request: HttpRequest) -> HttpResponse:
+    """The department's own articles in every state (an administrator sees all)."""
+    user = _user(request)
+    qs = Article.objects.select_related("live", "department", "region").order_by("-updated_at")
+    if user.role != Role.ADMIN:
+        qs = qs.filter(department_id=user.department_id or 0)
+    state = request.GET.get("state", "")
+    if state in ArticleState.values:
+        qs = qs.filter(state=state)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            export_articles(export_queryset(qs)),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="knowledge.xlsx"'
+        return response
+    return render(
+        request,
+        "knowledge/mine.html",
+        {"articles": qs[:200], "total": qs.count(), "state": state, "states": ArticleState.choices},
+    )
+
+
+@role_required(*EDITORS)
+@require_POST
+def import_file(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要导入的 Excel 文件")
+        return redirect("knowledge:mine")
+    try:
+        check_upload(upload.name or "", upload.size or 0)
+        result = import_articles(upload.read(), user=_user(request))
+    except ExcelImportFailed as exc:
+        messages.error(request, exc.message + "：" + "；".join(exc.problems[:20]))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"导入完成：{result.summary()}")
+    return redirect("knowledge:mine")
+
+
+@role_required(*EDITORS)
+def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = _user(request)
+    actor = actor_of(user)
+    article = None
+    if pk is not None:
+        try:
+            article = article_get(actor=actor, pk=pk)
+        except NotFound:
+            raise Http404("out of scope") from None
+        if not may_edit(actor, article):
+            raise Http404("out of scope")
+    if request.method != "POST":
+        form = ArticleForm.for_article(article) if article else ArticleForm()
+        return render(request, "knowledge/edit.html", {"form": form, "article": article})
+    form = ArticleForm(request.POST)
+    try:
+        if article is None:
+            article = article_create(data=form.article_input(), user=user)
+            messages.success(request, "已保存为草稿")
+        else:
+            article = article_update(pk=article.pk, data=form.article_input(), user=user)
+            messages.success(request, "已保存修改" + ("，发布后生效" if article.live else ""))
+    except (ValidationFailed, DomainError) as exc:
+        form.apply_errors(exc)
+        return render(
+            request, "knowledge/edit.html", {"form": form, "article": article}, status=400
+        )
+    return redirect("knowledge:article", article.pk)
+
+
+@role_required(*EDITORS)
+@require_POST
+def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        if action == "submit":
+            article_submit(pk=pk, user=user)
+            done = "已提交审核，待部门领导发布"
+        elif action == "publish":
+            article_publish(pk=pk, user=user)
+            done = "已发布，检索和推荐即时生效"
+        elif action == "withdraw":
+            article_withdraw(pk=pk, user=user, reason=request.POST.get("reason", ""))
+            done = "已撤回，不再出现在检索中"
+        else:
+            raise Http404("unknown action")
+    except NotFound:
+        raise Http404("out of scope") from None
+    except DomainError as exc:
+        messages.error(request, exc.message if not exc.fields else "；".join(exc.fields.values()))
+    else:
+        messages.success(request, done)
+    return redirect("knowledge:article", pk)
