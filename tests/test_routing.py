@@ -398,3 +398,24 @@ def test_the_ticket_page_shows_the_enterprises_other_appeals_in_scope(
     specialist.force_login(world.specialist.user)
     own = specialist.get(f"/tickets/{ticket.pk}/").content.decode()
     assert earlier.number not in own  # outside the specialist's scope
+
+
+def test_a_duty_schedule_limits_when_offers_come(desk: Desk) -> None:
+    desk.hohhot_a.duty_hours = [["08:30", "12:00"]]
+    desk.hohhot_a.save()
+    desk.hohhot_b.duty_hours = [["14:00", "18:00"]]
+    desk.hohhot_b.save()
+    with clock.frozen(NOW):  # Thursday 10:00
+        assert offers(desk.consult())[0][0] == "S00001"
+    with clock.frozen(NOW.replace(hour=15)):
+        assert offers(desk.consult())[0][0] == "S-HB"
+    saturday = dt.datetime(2026, 11, 28, 10, 0, tzinfo=LOCAL_TZ)
+    with clock.frozen(saturday):  # neither schedule covers a rest day: region-wide
+        assert offers(desk.consult())[0][0] == "S-BT"
+        with pytest.raises(ValidationFailed) as off:
+            desk.consult(specialist=desk.hohhot_a.pk)
+        assert "值班时段" in off.value.fields["specialist"]
+    desk.hohhot_a.duty_hours = [["12:00", "08:00"]]
+    with pytest.raises(Exception) as bad:
+        desk.hohhot_a.full_clean()
+    assert "值班时段" in str(bad.value)

@@ -98,6 +98,14 @@ class WorkingHours:
                 raise ValueError("工作时段应按时间先后排列且互不重叠")
             previous = end
 
+    def covers(self, moment: dt.datetime, calendar: WorkCalendar) -> bool:
+        """Whether `moment` falls on a working day inside one of the periods (local time)."""
+        local = moment.astimezone(LOCAL_TZ)
+        if not calendar.is_workday(local.date()):
+            return False
+        now = local.time()
+        return any(start <= now < end for start, end in self.periods)
+
 
 DEFAULT_HOURS = WorkingHours()
 

@@ -147,6 +147,7 @@ class SpecialistAdminForm(PhoneFormMixin, forms.ModelForm):  # type: ignore[type
             "domains",
             "languages",
             "capacity",
+            "duty_hours",
             "on_duty",
             "active",
         )
@@ -356,7 +357,7 @@ class SpecialistAdmin(ExcelAdminMixin, ActivatableModelAdmin):
     fieldsets = (
         (None, {"fields": ("code", "name", "phone", "user")}),
         ("服务范围", {"fields": ("department", "region", "domains", "languages")}),
-        ("受理", {"fields": ("capacity", "on_duty", "active")}),
+        ("受理", {"fields": ("capacity", "duty_hours", "on_duty", "active")}),
     )
     change_list_template = EXCEL_CHANGE_LIST
     excel_stem = "政策专员"

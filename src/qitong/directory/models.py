@@ -185,6 +185,13 @@ class Specialist(models.Model):
     )
     languages = models.JSONField("服务语言", default=list, help_text='如 ["zh", "mn"]')
     capacity = models.PositiveSmallIntegerField("同时受理上限", default=5)
+    duty_hours = models.JSONField(
+        "值班时段",
+        default=list,
+        blank=True,
+        help_text='工作日内接收新咨询的时段，如 [["08:30", "12:00"], ["14:30", "18:00"]]；'
+        "留空则在岗即接收",
+    )
     on_duty = models.BooleanField("在岗", default=True)
     active = models.BooleanField("启用", default=True)
 
@@ -195,3 +202,13 @@ class Specialist(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.department}）"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from qitong.core.workdays import WorkingHours
+
+        try:
+            WorkingHours.from_config(self.duty_hours)
+        except ValueError as exc:
+            raise ValidationError({"duty_hours": str(exc).replace("工作时段", "值班时段")}) from exc

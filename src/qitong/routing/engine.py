@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, QuerySet
 
+from qitong.core import clock
+from qitong.core.workdays import WorkCalendar, WorkingHours, load_calendar
 from qitong.directory.models import Specialist
 from qitong.routing.defaults import DEFAULT_STEPS
 from qitong.routing.models import Offer, Pairing, RoutingStep, StepKind
@@ -88,11 +90,24 @@ def rating_of(specialist_ids: list[int]) -> dict[int, float]:
     return {r["specialist_id"]: float(r["avg"]) for r in rows}
 
 
+def on_duty_now(specialist: Specialist, now: dt.datetime, calendar: WorkCalendar) -> bool:
+    """On duty, and inside the duty schedule when one is set (working days only)."""
+    if not specialist.on_duty:
+        return False
+    if not specialist.duty_hours:
+        return True
+    try:
+        return WorkingHours.from_config(specialist.duty_hours).covers(now, calendar)
+    except ValueError:  # a schedule the admin form would refuse: do not hide them
+        return True
+
+
 def available(qs: QuerySet[Specialist], *, language: str, exclude: set[int]) -> list[Specialist]:
+    now, calendar = clock.now(), load_calendar()
     rows = [
         s
         for s in qs.filter(active=True, on_duty=True).exclude(pk__in=exclude)
-        if not language or language in (s.languages or [])
+        if (not language or language in (s.languages or [])) and on_duty_now(s, now, calendar)
     ]
     load = load_of([s.pk for s in rows])
     return [s for s in rows if load.get(s.pk, 0) < s.capacity]

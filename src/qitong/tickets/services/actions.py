@@ -433,8 +433,10 @@ def _refer(ctx: Ctx) -> None:
         specialist = Specialist.objects.filter(pk=pk, active=True).first() if pk else None
         if specialist is None:
             raise ValidationFailed(fields={"specialist": f"未知或已停用的政策专员：{raw}"})
-        if not specialist.on_duty:
-            raise ValidationFailed(fields={"specialist": f"{specialist.name} 当前不在岗"})
+        if not routing.on_duty_now(specialist, ctx.now, ctx.calendar):
+            raise ValidationFailed(
+                fields={"specialist": f"{specialist.name} 当前不在岗（或不在值班时段）"}
+            )
         choice = routing.Choice(specialist, routing.CHOSEN, routing.timeout_for(routing.CHOSEN))
     else:
         found = routing.choose(ticket)
