@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from qitong.accounts.roles import Role
 from qitong.directory.excel import (
@@ -30,6 +30,7 @@ from qitong.directory.excel.specialists import export_queryset as specialist_row
 from qitong.directory.models import Department, PolicyDomain, Specialist
 from qitong.ledger.models import Event
 from tests import factories
+from tests.workbooks import sheet, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -39,22 +40,6 @@ def admin_client(world: factories.World) -> Client:
     client = Client()
     client.force_login(world.users["admin"])
     return client
-
-
-def sheet(data: bytes) -> list[list[Any]]:
-    ws = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return [list(row) for row in ws.iter_rows(values_only=True)]
-
-
-def workbook(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def snapshot_directory() -> list[Any]:

@@ -9,14 +9,12 @@ refused for a handler; a file with mistakes is refused as a whole, naming every 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from openpyxl import Workbook, load_workbook
 
 from qitong.accounts.roles import Role
 from qitong.core.errors import Forbidden
@@ -35,28 +33,13 @@ from qitong.ledger.models import Event
 from qitong.ledger.services import events_for, ledger_verify
 from tests import factories
 from tests.factories import World
+from tests.workbooks import sheet, workbook
 
 pytestmark = pytest.mark.django_db
 
 HEADER = [c.header for c in COLUMNS]
 TAX_BODY = "<p>对小型微利企业年应纳税所得额不超过300万元的部分，减按25%计入应纳税所得额。</p>"
 HIRING_BODY = "<p>企业招用毕业年度高校毕业生，按每人1500元发放一次性扩岗补助。</p>"
-
-
-def sheet(data: bytes) -> list[list[Any]]:
-    ws = load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
-    return [list(row) for row in ws.iter_rows(values_only=True)]
-
-
-def workbook(rows: list[list[Any]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def row(code: str, title: str, **cells: Any) -> list[Any]:

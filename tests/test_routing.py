@@ -236,22 +236,12 @@ def test_pairing_by_the_desk_replaces_and_ends_on_the_ledger(desk: Desk, world: 
 
 
 def test_pairings_in_bulk_from_excel_all_or_nothing(desk: Desk, world: World) -> None:
-    import io
-
-    from openpyxl import Workbook
-
     from qitong.directory.excel.workbook import ExcelImportFailed
     from qitong.routing.excel import export_pairings, import_pairings
+    from tests.workbooks import workbook
 
     def sheet(*rows: tuple[str, str]) -> bytes:
-        wb = Workbook()
-        ws = wb.active
-        ws.append(["统一社会信用代码", "专员编号"])
-        for row in rows:
-            ws.append(list(row))
-        out = io.BytesIO()
-        wb.save(out)
-        return out.getvalue()
+        return workbook([["统一社会信用代码", "专员编号"], *[list(r) for r in rows]])
 
     operator = world.users["operator"]
     with pytest.raises(ExcelImportFailed) as bad:
