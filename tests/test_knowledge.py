@@ -456,3 +456,47 @@ def test_department_pages_draft_submit_publish_edit_withdraw(world: World) -> No
     operator = Client()
     operator.force_login(world.users["operator"])
     assert operator.get("/knowledge/mine/").status_code == 404
+
+
+def test_article_files_go_out_with_the_version_and_stay_on_it(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    handler = Client()
+    handler.force_login(world.users["handler"])
+    leader = Client()
+    leader.force_login(world.users["dept_leader"])
+    with clock.frozen(NOW):
+        article = article_create(data=SMALL_BUSINESS, user=world.users["handler"])
+    bad = handler.post(
+        f"/knowledge/{article.pk}/files/",
+        {"files": [SimpleUploadedFile("病毒.pdf", b"MZ\x90\x00 not a pdf")]},
+    )
+    assert bad.status_code == 302 and not article.files.exists()
+    handler.post(
+        f"/knowledge/{article.pk}/files/",
+        {"files": [SimpleUploadedFile("申报表.pdf", pdf, content_type="application/pdf")]},
+    )
+    [row] = article.files.all()
+    assert row.original_name == "申报表.pdf" and not row.file.name.endswith("申报表.pdf")
+    enterprise = Client()
+    enterprise.force_login(world.users["enterprise"])
+    download = f"/knowledge/{article.pk}/files/{row.pk}/"
+    leader.post(f"/knowledge/{article.pk}/publish/")  # version 1 with the file
+    got = enterprise.get(download)
+    assert got.status_code == 200 and b"".join(got.streaming_content) == pdf
+    handler.post(f"/knowledge/{article.pk}/files/{row.pk}/remove/")
+    leader.post(f"/knowledge/{article.pk}/publish/")  # version 2 without it
+    assert enterprise.get(download).status_code == 200  # still on version 1
+    v1 = enterprise.get(f"/knowledge/{article.pk}/?version=1").content.decode()
+    v2 = enterprise.get(f"/knowledge/{article.pk}/").content.decode()
+    assert "申报表.pdf" in v1 and "申报表.pdf" not in v2
+    draft = article_create(data=HIRING, user=world.users["handler"])
+    handler.post(
+        f"/knowledge/{draft.pk}/files/",
+        {"files": [SimpleUploadedFile("草稿.pdf", pdf, content_type="application/pdf")]},
+    )
+    unpublished = draft.files.get()
+    assert enterprise.get(f"/knowledge/{draft.pk}/files/{unpublished.pk}/").status_code == 404
+    actions = [e.action for e in events_for("knowledge.article", article.pk)]
+    assert "attach" in actions and "detach" in actions

@@ -104,6 +104,7 @@ class ArticleVersion(models.Model):
     # Denormalised from the article for the search filter (scope changes republish).
     region_code = models.CharField("适用范围代码", max_length=6)
     is_live = models.BooleanField("现行", default=True)
+    file_ids = models.JSONField("附件", default=list, blank=True)
     search_title = models.TextField("标题分词")
     search_keywords = models.TextField("关键词分词", blank=True)
     search_body = models.TextField("正文分词")
@@ -205,3 +206,30 @@ class Gap(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ArticleFile(models.Model):
+    """A file of an article (the policy document itself, a form to fill in). Versions list the
+    files they were published with, so removing a file from the working copy keeps it on the
+    versions that had it. Stored under a generated name; the original name is only shown."""
+
+    article = models.ForeignKey(
+        Article, verbose_name="知识", on_delete=models.PROTECT, related_name="files"
+    )
+    file = models.FileField("文件", upload_to="knowledge/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    removed_at = models.DateTimeField("移出工作稿时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "知识附件"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -8,9 +8,13 @@ publishes and withdraws. Enterprises and the desk only read (knowledge.selectors
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from qitong.accounts.actor import Actor, actor_of
@@ -19,10 +23,18 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.directory.models import Department, PolicyDomain, Region
-from qitong.knowledge.models import Article, ArticleKind, ArticleState, ArticleVersion, Feedback
+from qitong.knowledge.models import (
+    Article,
+    ArticleFile,
+    ArticleKind,
+    ArticleState,
+    ArticleVersion,
+    Feedback,
+)
 from qitong.knowledge.search import index_version, unindex_version
 from qitong.knowledge.text import clean_html, plain_text, segmented
 from qitong.ledger.services import ledger_record
+from qitong.tickets.services.attachments import check_uploads
 
 SUBJECT = "knowledge.article"
 MAX_BODY = 20000
@@ -301,6 +313,11 @@ def article_publish(*, pk: int, user: User | None, system: bool = False) -> Arti
             search_body=segmented(plain_text(article.body)),
             published_at=now,
             published_by=user,
+            file_ids=list(
+                article.files.filter(removed_at__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            ),
         )
         if previous is not None:
             unindex_version(previous)
@@ -380,3 +397,82 @@ def feedback_give(*, user: User, article_id: int, helpful: bool, comment: str = 
             payload={"version": version.number, "helpful": helpful},
         )
     return feedback
+
+
+def article_attach(*, pk: int, user: User, files: list[File[Any]]) -> list[ArticleFile]:
+    """Add files to the working copy (they go out with the next publication). Checked like
+    ticket attachments (type by extension and content, size), stored under generated names,
+    their SHA-256 on the ledger."""
+    actor = actor_of(user)
+    _may_edit(actor)
+    checked = check_uploads(files, field="files")
+    if not checked:
+        raise ValidationFailed(fields={"files": "请选择要上传的文件"})
+    now = clock.now()
+    with transaction.atomic():
+        article = _locked(pk)
+        _may_edit(actor, article)
+        stored = []
+        for item in checked:
+            digest = hashlib.sha256()
+            for chunk in item.file.chunks():
+                digest.update(chunk)
+            item.file.seek(0)
+            path = default_storage.save(
+                f"knowledge/{now:%Y/%m}/{uuid.uuid4().hex}{item.extension}", item.file
+            )
+            stored.append(
+                ArticleFile.objects.create(
+                    article=article,
+                    file=path,
+                    original_name=item.display_name,
+                    content_type=item.content_type,
+                    size=item.size,
+                    sha256=digest.hexdigest(),
+                    uploaded_by=user,
+                    uploaded_at=now,
+                )
+            )
+        article.updated_at = now
+        article.save(update_fields=["updated_at"])
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="attach",
+            actor=user,
+            from_state=article.state,
+            to_state=article.state,
+            at=now,
+            payload={
+                "files": [
+                    {"id": f.pk, "name": f.original_name, "size": f.size, "sha256": f.sha256}
+                    for f in stored
+                ]
+            },
+        )
+    return stored
+
+
+def article_detach(*, pk: int, user: User, file_id: int) -> None:
+    """Take a file out of the working copy; versions published with it keep it."""
+    actor = actor_of(user)
+    _may_edit(actor)
+    now = clock.now()
+    with transaction.atomic():
+        article = _locked(pk)
+        _may_edit(actor, article)
+        row = article.files.filter(pk=file_id, removed_at__isnull=True).first()
+        if row is None:
+            raise NotFound()
+        row.removed_at = now
+        row.save(update_fields=["removed_at"])
+        ledger_record(
+            subject_type=SUBJECT,
+            subject_id=article.pk,
+            action="detach",
+            actor=user,
+            from_state=article.state,
+            to_state=article.state,
+            at=now,
+            payload={"file": row.pk, "name": row.original_name},
+        )

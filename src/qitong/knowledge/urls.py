@@ -13,6 +13,9 @@ urlpatterns = [
     path("new/", views.edit, name="new"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),
+    path("<int:pk>/files/", views.attach, name="attach"),
+    path("<int:pk>/files/<int:file_id>/", views.download, name="download"),
+    path("<int:pk>/files/<int:file_id>/remove/", views.detach, name="detach"),
     path("<int:pk>/<slug:action>/", views.transition, name="transition"),
     path("<int:pk>/", views.article, name="article"),
 ]

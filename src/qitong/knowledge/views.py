@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files import File
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -26,12 +28,14 @@ from qitong.knowledge.excel import export_articles, export_queryset, import_arti
 from qitong.knowledge.forms import ArticleForm
 from qitong.knowledge.gaps import READERS as GAP_READERS
 from qitong.knowledge.gaps import gaps_report, unhelpful_articles
-from qitong.knowledge.models import Article, ArticleState, ArticleVersion, Feedback
+from qitong.knowledge.models import Article, ArticleFile, ArticleState, ArticleVersion, Feedback
 from qitong.knowledge.search import region_scope, search_articles
 from qitong.knowledge.selectors import article_get, may_edit, version_get
 from qitong.knowledge.services import (
     PUBLISHER_ROLES,
+    article_attach,
     article_create,
+    article_detach,
     article_publish,
     article_submit,
     article_update,
@@ -100,6 +104,12 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             "is_live": version is not None and version.pk == item.live_id,
             "editable": may_edit(actor, item),
             "can_publish": may_edit(actor, item) and user.role in PUBLISHER_ROLES,
+            "version_files": ArticleFile.objects.filter(
+                article=item, pk__in=version.file_ids if version else []
+            ).order_by("pk"),
+            "draft_files": item.files.filter(removed_at__isnull=True).order_by("pk")
+            if may_edit(actor, item)
+            else [],
             "versions": item.versions.order_by("-number") if may_edit(actor, item) else [],
             "my_feedback": Feedback.objects.filter(version=item.live_id, user=user).first()
             if item.live_id
@@ -263,3 +273,49 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     else:
         messages.success(request, done)
     return redirect("knowledge:article", pk)
+
+
+@role_required(*EDITORS)
+@require_POST
+def attach(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        uploads: list[File[Any]] = list(request.FILES.getlist("files"))
+        stored = article_attach(pk=pk, user=_user(request), files=uploads)
+    except NotFound:
+        raise Http404("out of scope") from None
+    except DomainError as exc:
+        messages.error(request, "；".join(exc.fields.values()) if exc.fields else exc.message)
+    else:
+        messages.success(request, f"已上传 {len(stored)} 个附件，发布后随新版本生效")
+    return redirect("knowledge:article", pk)
+
+
+@role_required(*EDITORS)
+@require_POST
+def detach(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    try:
+        article_detach(pk=pk, user=_user(request), file_id=file_id)
+    except NotFound:
+        raise Http404("out of scope") from None
+    messages.success(request, "已从工作稿移出该附件，发布后生效（已发布的版本仍保留）")
+    return redirect("knowledge:article", pk)
+
+
+@login_required
+def download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
+    """A file of a version the reader may read; the working copy's files only for editors."""
+    actor = actor_of(_user(request))
+    try:
+        article = article_get(actor=actor, pk=pk)
+    except NotFound:
+        raise Http404("out of scope") from None
+    row = article.files.filter(pk=file_id).first()
+    published = any(
+        file_id in (ids or []) for ids in article.versions.values_list("file_ids", flat=True)
+    )
+    if row is None or not (published or may_edit(actor, article)):
+        raise Http404("out of scope")
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.original_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
