@@ -146,6 +146,15 @@ def check_demo_accounts() -> None:
         assert user.enterprise.credit_code == fixed.credit_code
         assert normalize_phone(user.phone).kind == "mobile"
         assert user.enterprise.contacts.filter(phone=user.phone).exists()
+    # The demo enterprise's consultations go to the demo specialist first (一对一).
+    from qitong.routing.models import Pairing
+
+    pairing = Pairing.objects.get(enterprise=enterprise.enterprise, active=True)
+    assert pairing.specialist.user == users["specialist"]
+    # The demo knowledge base is loaded and searchable.
+    from qitong.knowledge.models import ArticleVersion
+
+    assert ArticleVersion.objects.filter(is_live=True).count() == 300
 
 
 def _credit_codes_of_a_fresh_load() -> list[str]:

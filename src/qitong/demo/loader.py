@@ -18,14 +18,15 @@ from django.db import models, transaction
 
 from qitong.accounts.models import User
 from qitong.accounts.services import user_record_scope_change
+from qitong.core import clock
 from qitong.demo import catalogue as cat
-from qitong.demo.accounts import DEMO_PASSWORD
+from qitong.demo.accounts import DEMO_ENTERPRISES, DEMO_PASSWORD, DEMO_SPECIALIST_CODE
 from qitong.demo.knowledge import load_knowledge
 from qitong.demo.plan import DEMO_SEED, DepartmentSpec, Plan, build_plan
 from qitong.directory.models import Department, Desk, PolicyDomain, Region, Specialist
 from qitong.directory.regions import DEFAULT_REGION_FILE, load_regions
 from qitong.enterprises.models import Contact, Enterprise
-from qitong.ledger.services import ledger_record_change
+from qitong.ledger.services import ledger_record, ledger_record_change
 
 SOURCE = {"source": "demo"}
 
@@ -216,6 +217,34 @@ def _specialists(plan: Plan, regions: dict[str, int]) -> int:
     return len(new)
 
 
+def _pairings() -> int:
+    """The demo enterprise `enterprise` is paired with the demo specialist (S00001), so a
+    consultation it raises is offered to the `specialist` account first."""
+    from qitong.routing.models import Pairing
+
+    enterprise = Enterprise.objects.filter(
+        credit_code=DEMO_ENTERPRISES["enterprise"].credit_code
+    ).first()
+    specialist = Specialist.objects.filter(code=DEMO_SPECIALIST_CODE).first()
+    if (
+        enterprise is None
+        or specialist is None
+        or Pairing.objects.filter(enterprise=enterprise).exists()
+    ):
+        return 0
+    pairing = Pairing.objects.create(
+        enterprise=enterprise, specialist=specialist, paired_at=clock.now()
+    )
+    ledger_record(
+        subject_type="enterprises.enterprise",
+        subject_id=enterprise.pk,
+        action="pair",
+        actor=None,
+        payload={"specialist": specialist.pk, "specialist_name": specialist.name, **SOURCE},
+    )
+    return 1 if pairing else 0
+
+
 def load_demo(*, seed: int = DEMO_SEED) -> DemoResult:
     """Load the demo deployment (regions … accounts) in one transaction; returns what was new."""
     started = time.perf_counter()
@@ -231,5 +260,6 @@ def load_demo(*, seed: int = DEMO_SEED) -> DemoResult:
         result.created["用户"] = _users(plan, regions)
         result.created["政策专员"] = _specialists(plan, regions)
         result.created["知识"] = load_knowledge()
+        result.created["一对一结对"] = _pairings()
     result.seconds = time.perf_counter() - started
     return result
