@@ -192,6 +192,7 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
             or payload.get("reason")
             or payload.get("explanation")
             or payload.get("answer")
+            or payload.get("opinion")
             or ""
         )
         actor_display = event.actor_display
@@ -205,7 +206,7 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
                 event.seq,
                 event.occurred_at,
                 event.action,
-                ACTION_LABELS.get(event.action, event.action),
+                _staff_label(event),
                 actor_display,
                 event.actor_role,
                 event.from_state,
@@ -214,6 +215,17 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def _staff_label(event: Event) -> str:
+    payload = event.payload or {}
+    if event.action == "reply" and payload.get("signoff") == "requested":
+        return "提交答复稿（待部门领导审签）"
+    if event.action == "reroute" and payload.get("back_to_desk"):
+        return "改派专员：无人接收，退回专席"
+    if event.action == "decline_offer" and payload.get("back_to_desk"):
+        return "谢绝咨询：无人接收，退回专席"
+    return ACTION_LABELS.get(event.action, event.action)
 
 
 def _public_note(event: Event) -> str:

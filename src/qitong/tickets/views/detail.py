@@ -84,7 +84,8 @@ def _deadlines(shown: dict[str, Any]) -> list[dict[str, Any]]:
 def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dict[str, Any]:
     shown = present(ticket, actor)
     assignments = list(
-        ticket.assignments.filter(active=True).select_related("department").order_by("role", "pk")
+        # 主办 first, then 协办 ("lead" sorts after "assisting")
+        ticket.assignments.filter(active=True).select_related("department").order_by("-role", "pk")
     )
     pending = (
         ticket.requests.filter(decided_at__isnull=True).select_related("requested_by").first()
