@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -153,3 +154,43 @@ def test_create_for_unknown_or_inactive_user_is_refused(world):
     with pytest.raises(CommandError, match="已停用"):
         create("auditor")
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_createsuperuser_is_on_the_ledger_as_an_administrator() -> None:
+    from django.core.management import call_command
+
+    from qitong.accounts.models import User
+    from qitong.ledger.services import events_for
+
+    call_command("createsuperuser", username="root2", email="", interactive=False, verbosity=0)
+    user = User.objects.get(username="root2")
+    assert user.role == "admin" and user.is_superuser
+    [event] = events_for("accounts.user", user.pk)
+    assert event.action == "user_create" and event.payload["source"] == "createsuperuser"
+
+
+@pytest.mark.django_db
+def test_admin_lists_tokens_without_their_value_and_revokes_them_on_the_ledger(
+    world: Any,
+) -> None:
+    from django.test import Client
+
+    from qitong.accounts.models import ApiToken
+    from qitong.accounts.services import token_create
+    from qitong.ledger.services import events_for
+
+    token, plain = token_create(user=world.users["operator"], name="集成测试")
+    client = Client()
+    client.force_login(world.users["admin"])
+    page = client.get("/admin/accounts/apitoken/").content.decode()
+    assert token.prefix in page and plain not in page and token.key_hash not in page
+    client.post(
+        "/admin/accounts/apitoken/",
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert "token_revoke" in [e.action for e in events_for("accounts.user", token.user_id)]
+    assert client.get("/admin/accounts/apitoken/add/").status_code == 403
+    assert ApiToken.objects.count() == 1

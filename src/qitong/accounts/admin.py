@@ -19,11 +19,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from qitong.accounts.models import User
+from qitong.accounts.models import ApiToken, User
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, Role
-from qitong.accounts.services import SCOPE_FIELDS, user_record_scope_change
+from qitong.accounts.services import SCOPE_FIELDS, token_revoke, user_record_scope_change
 from qitong.core.admin import LedgeredModelAdmin, m2m_snapshot, request_actor
 from qitong.enterprises.validators import normalize_phone
 from qitong.ledger.services import ledger_record, snapshot
@@ -257,3 +258,32 @@ class UserAdmin(LedgeredModelAdmin, DjangoUserAdmin):  # type: ignore[misc]
                         payload={"display": user.username, "usable": user.has_usable_password()},
                     )
         return response
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Integrators' API tokens: listed (never their value, which is stored only hashed) and
+    revoked here through the ledgered service; created with `qitong token create`."""
+
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("prefix", "name", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            token_revoke(token=token, actor=actor)
+            count += 1
+        self.message_user(request, f"已吊销 {count} 个令牌")

@@ -34,6 +34,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First so that its `createsuperuser` (which records the new administrator on the ledger)
+    # takes the place of django.contrib.auth's: the first app listed wins a command name.
+    "qitong.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -47,7 +50,6 @@ INSTALLED_APPS = [
     "qitong.ledger",
     "qitong.directory",
     "qitong.enterprises",
-    "qitong.accounts",
     "qitong.notifications",
     "qitong.tickets",
     "qitong.knowledge",
