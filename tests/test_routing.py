@@ -36,7 +36,7 @@ class Desk:
         self.world = world
         self.tax = PolicyDomain.objects.get(code="tax")
         self.hohhot_a = world.specialist
-        self.hohhot_b = self.make("S-HB", "专员乙", world.hohhot)
+        self.hohhot_b = self.make("S-HB", "专员乙", world.hohhot, phone="13900000002")
         self.baotou = self.make("S-BT", "专员丙", world.baotou)
 
     def make(self, code: str, name: str, region: Any, **extra: Any) -> Specialist:
@@ -85,6 +85,8 @@ def test_same_domain_in_the_callers_city_first_least_loaded(desk: Desk) -> None:
         offer = Offer.objects.get(ticket=second)
         assert offer.expires_at == NOW + dt.timedelta(minutes=30)
         assert Notification.objects.filter(kind="offer_made", user=desk.hohhot_b.user).exists()
+        # An offer waits half an hour: the specialist also gets an SMS.
+        assert Notification.objects.filter(kind="offer_made", phone="13900000002").exists()
 
 
 def test_equal_load_prefers_the_better_rated(desk: Desk, world: World) -> None:

@@ -470,14 +470,15 @@ def _offer(ctx: Ctx, choice: routing.Choice) -> None:
         offer=offer.pk,
         offer_expires_at=offer.expires_at.isoformat(),
     )
-    if specialist.user_id:
-        minutes = int(choice.timeout.total_seconds() // 60)
-        _tell(
-            [specialist.user],  # type: ignore[list-item]
-            ctx,
-            "offer_made",
-            f"有新的政策咨询邀请，请在 {minutes} 分钟内接受或谢绝",
-        )
+    # In the workspace and by SMS: an offer waits minutes, not days.
+    minutes = int(choice.timeout.total_seconds() // 60)
+    notify(
+        kind="offer_made",
+        subject=(SUBJECT, ctx.ticket.pk),
+        users=[specialist.user] if specialist.user is not None else [],
+        phone=specialist.phone,
+        text=f"工单 {ctx.ticket.number}：有新的政策咨询邀请，请在 {minutes} 分钟内登录接受或谢绝",
+    )
 
 
 def _pending_offer(ctx: Ctx) -> Offer:
