@@ -411,3 +411,44 @@ def test_a_duty_schedule_limits_when_offers_come(desk: Desk) -> None:
     with pytest.raises(Exception) as bad:
         desk.hohhot_a.full_clean()
     assert "值班时段" in str(bad.value)
+
+
+def test_the_specialist_declines_on_the_page_with_a_reason(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+    client = Client()
+    client.force_login(world.specialist.user)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "接受咨询" in page and 'name="decline_offer-reason"' in page
+    empty = client.post(
+        f"/tickets/{ticket.pk}/act/decline_offer/",
+        {"decline_offer-version": str(ticket.version)},
+        headers={"HX-Request": "true"},
+    )
+    assert empty.status_code == 400 and "请填写谢绝理由" in empty.content.decode()
+    with clock.frozen(NOW):
+        done = client.post(
+            f"/tickets/{ticket.pk}/act/decline_offer/",
+            {"decline_offer-reason": "本周在外培训", "decline_offer-version": str(ticket.version)},
+        )
+    assert done.status_code == 302 and done["Location"] == "/specialist/"  # left their scope
+    assert "已谢绝咨询" in client.get("/specialist/").content.decode()
+    ticket.refresh_from_db()
+    assert ticket.specialist == desk.hohhot_b
+
+
+def test_declining_from_the_htmx_panel_sends_the_specialist_home(desk: Desk, world: World) -> None:
+    from django.test import Client
+
+    with clock.frozen(NOW):
+        ticket = desk.consult()
+        client = Client()
+        client.force_login(world.specialist.user)
+        response = client.post(
+            f"/tickets/{ticket.pk}/act/decline_offer/",
+            {"decline_offer-reason": "不熟悉该领域", "decline_offer-version": str(ticket.version)},
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 204 and response["HX-Redirect"] == "/specialist/"

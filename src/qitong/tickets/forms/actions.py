@@ -21,6 +21,7 @@ PRIMARY_ACTIONS = frozenset(
         "register",
         "answer",
         "specialist_reply",
+        "accept_offer",
         "dispatch",
         "sign",
         "approve_return",
@@ -397,6 +398,17 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reject": text_action("reason", "不予受理的理由", required=True, hint="理由将告知企业。"),
     "answer": AnswerForm,
     "refer": ReferForm,
+    "accept_offer": NoFieldsForm,
+    "decline_offer": text_action(
+        "reason",
+        "谢绝理由",
+        required=True,
+        rows=2,
+        hint="谢绝后系统立即邀请下一位专员。",
+    ),
+    "reroute": text_action(
+        "note", "改派说明", required=False, rows=2, hint="撤回当前邀请，按分派步骤邀请下一位专员。"
+    ),
     "specialist_reply": SpecialistReplyForm,
     "dispatch": DispatchForm,
     "sign": NoFieldsForm,

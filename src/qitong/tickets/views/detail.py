@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
 from qitong.core.access import role_required
+from qitong.core.navigation import home_url_for
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.directory.models import Specialist
 from qitong.routing.models import Pairing
@@ -217,6 +218,15 @@ def run_action(
             return errors_oob(request, form, errors_id=errors_id)
         return render(request, page, build(ticket, actor, form), status=400)
     done = f"已{TRANSITIONS[action].label}"
+    if not tickets_visible_to(actor).filter(pk=pk).exists():
+        # The action handed the ticket on (a declined offer): back to the actor's home.
+        messages.success(request, f"{done}，该工单已转出您的范围")
+        home = home_url_for(user)
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = home
+            return response
+        return redirect(home)
     if is_htmx(request):
         fresh = ticket_or_404(actor, pk)
         context = build(fresh, actor, None) | {"flash": done, "oob": True}
