@@ -224,3 +224,11 @@ def test_check_transition_errors() -> None:
     assert check_transition(FakeTicket(S.REGISTERED), RELATED["operator"], "dispatch").target == (
         S.DISPATCHED
     )
+
+
+def test_every_action_has_its_page_form() -> None:
+    """The action panel renders ACTION_FORMS; an action without an entry would get a form
+    with no fields, and a required field could never be filled in on a page."""
+    from qitong.tickets.forms.actions import ACTION_FORMS
+
+    assert set(TRANSITIONS) == set(ACTION_FORMS)
