@@ -78,7 +78,64 @@ CASES = [
     _home("/overview/", "supervisor"),
     _home("/config/", "admin"),
     _home("/audit/", "auditor"),
+    # Knowledge base and specialists (issue 4).
+    Case(
+        id="api-knowledge-search",
+        method="GET",
+        path=lambda w: "/api/v1/knowledge/articles?q=所得税",
+        expect=ALL_SIGNED_IN,
+        api=True,
+    ),
+    Case(
+        id="api-knowledge-draft",
+        method="GET",
+        path=lambda w: f"/api/v1/knowledge/articles/{_draft(w)}",
+        expect={"handler": 200, "dept_leader": 200, "admin": 200, "auditor": 200},
+        api=True,
+    ),
+    Case(
+        id="api-knowledge-create",
+        method="POST",
+        path=lambda w: "/api/v1/knowledge/articles",
+        body=lambda w: {
+            "title": "矩阵测试知识",
+            "body": "<p>正文</p>",
+            "kind": "qa",
+            "effective_from": "2024-01-01",
+        },
+        # an administrator must name the maintaining department: 422 on that field
+        expect={"handler": 201, "dept_leader": 201, "admin": 422},
+        default=403,
+        api=True,
+    ),
+    Case(
+        id="api-specialists",
+        method="GET",
+        path=lambda w: "/api/v1/specialists",
+        expect={"operator": 200, "desk_lead": 200, "supervisor": 200, "admin": 200, "auditor": 200},
+        default=403,
+        api=True,
+    ),
+    _home("/knowledge/", *[r for r in ROLES if r != "anonymous"]),
+    _home("/knowledge/suggest/?content=所得税", "operator", "desk_lead"),
+    _home("/knowledge/mine/", "handler", "dept_leader", "admin"),
+    _home("/knowledge/new/", "handler", "dept_leader", "admin"),
+    _home(
+        "/knowledge/gaps/", "desk_lead", "supervisor", "admin", "auditor", "handler", "dept_leader"
+    ),
+    _home("/routing/stats/", "desk_lead", "supervisor", "admin", "auditor"),
 ]
+
+
+def _draft(world: World) -> int:
+    """A draft of the world's department (only its unit, admins and auditors may read it)."""
+    from qitong.knowledge.services import ArticleInput, article_create
+
+    return article_create(
+        data=ArticleInput(title="草稿", body="<p>x</p>", kind="qa", effective_from="2024-01-01"),
+        user=world.users["handler"],
+    ).pk
+
 
 PARAMS = matrix(CASES)
 
