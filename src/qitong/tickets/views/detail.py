@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
 from qitong.core.access import role_required
-from qitong.core.navigation import home_url_for
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.core.navigation import home_url_for
 from qitong.directory.models import Specialist
 from qitong.routing.models import Pairing
 from qitong.routing.services import pairing_set
