@@ -371,3 +371,26 @@ def test_excel_views_need_the_admin(world: factories.World) -> None:
     client.force_login(world.users["operator"])  # not staff
     response = client.get(reverse("admin:directory_department_export"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_specialist_duty_hours_column_is_optional_and_checked(world: factories.World) -> None:
+    world.specialist.duty_hours = [["08:30", "12:00"]]
+    world.specialist.save()
+    rows = sheet(export_specialists(specialist_rows(Specialist.objects.all())))
+    header = rows[0]
+    assert rows[1][header.index("值班时段")] == "08:30-12:00"
+    # A file without the column (an older template) keeps the schedule.
+    column = header.index("值班时段")
+    older = [r[:column] + r[column + 1 :] for r in rows]
+    import_specialists(workbook(older), actor=None)
+    world.specialist.refresh_from_db()
+    assert world.specialist.duty_hours == [["08:30", "12:00"]]
+    rows[1][column] = "8:30-12:00、14:30至18:00"
+    import_specialists(workbook(rows), actor=None)
+    world.specialist.refresh_from_db()
+    assert world.specialist.duty_hours == [["08:30", "12:00"], ["14:30", "18:00"]]
+    rows[1][column] = "14:00-12:00"
+    with pytest.raises(ExcelImportFailed) as bad:
+        import_specialists(workbook(rows), actor=None)
+    assert bad.value.problems == ["第 2 行 值班时段：值班时段应按时间先后排列且互不重叠"]

@@ -67,13 +67,11 @@ COLUMNS = (
     Column("生效日期", "effective_from", 12),
     Column("失效日期", "expires_on", 12),
     Column("状态", "state", 10, info_only=True),
-    # read_rows reads an info_only column when it is present and does not ask for it when it
-    # is absent: that is what an optional input column needs (维护单位 only matters for an
-    # administrator's new rows).
-    Column("维护单位", "department", 14, info_only=True),
+    # Optional: 维护单位 only matters for an administrator's new rows.
+    Column("维护单位", "department", 14, optional=True),
 )
 # Not exported (an exported file must never republish by accident); added by hand.
-PUBLISH = Column("发布", "publish", 8, info_only=True)
+PUBLISH = Column("发布", "publish", 8, optional=True)
 # Column keys are the service's field names, so this also maps its errors back to columns.
 _HEADER = {c.key: c.header for c in (*COLUMNS, PUBLISH)}
 _KIND_BY_TEXT = {

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
+from qitong.core.workdays import WorkingHours
 from qitong.directory.excel.workbook import (
     Column,
     ExcelImportFailed,
@@ -51,6 +52,8 @@ COLUMNS = (
     Column("在岗", "on_duty", 8),
     Column("启用", "active", 8),
     Column("登录账号", "username", 16),
+    # Optional (older files lack it): absent keeps the schedule, blank clears it.
+    Column("值班时段", "duty_hours", 24, optional=True),
 )
 _HEADER = {c.key: c.header for c in COLUMNS}
 _SPLIT_RE = re.compile(r"[、,，;；/\s]+")
@@ -69,6 +72,7 @@ _SAVED_FIELDS = (
     "region_id",
     "languages",
     "capacity",
+    "duty_hours",
     "on_duty",
     "active",
 )
@@ -101,6 +105,7 @@ def export_specialists(queryset: Iterable[Specialist]) -> bytes:
             yes_no(s.on_duty),
             yes_no(s.active),
             s.user.username if s.user else "",
+            format_duty_hours(s.duty_hours),
         ]
         for s in queryset
     )
@@ -118,6 +123,7 @@ class SpecialistRow:
     domain_ids: list[int]
     languages: list[str]
     capacity: int
+    duty_hours: list[list[str]] | None  # None: the file has no 值班时段 column
     on_duty: bool
     active: bool
     user: User | None
@@ -205,6 +211,35 @@ def _parse_user(
     return user
 
 
+_PERIOD_RE = re.compile(r"^(\d{1,2}:\d{2})\s*[-–—~～至到]\s*(\d{1,2}:\d{2})$")
+
+
+def format_duty_hours(periods: object) -> str:
+    """[["08:30", "12:00"], ["14:30", "18:00"]] → "08:30-12:00、14:30-18:00"."""
+    if not isinstance(periods, list):
+        return ""
+    return "、".join(f"{start}-{end}" for start, end in periods)
+
+
+def _parse_duty_hours(text: str, number: int, problems: Problems) -> list[list[str]]:
+    periods: list[list[str]] = []
+    for part in (p for p in re.split(r"[、,，;；\s]+", text.strip()) if p):
+        match = _PERIOD_RE.match(part)
+        if match is None:
+            problems.add(
+                number, _HEADER["duty_hours"], f"无法识别的时段「{part}」，应如 08:30-12:00"
+            )
+            return []
+        start, end = (value.zfill(5) for value in match.groups())
+        periods.append([start, end])
+    try:
+        WorkingHours.from_config(periods)
+    except ValueError as exc:
+        problems.add(number, _HEADER["duty_hours"], str(exc).replace("工作时段", "值班时段"))
+        return []
+    return periods
+
+
 def _parse_row(
     number: int, cells: dict[str, str], lookups: Lookups, problems: Problems
 ) -> SpecialistRow | None:
@@ -238,6 +273,9 @@ def _parse_row(
     domain_ids = _parse_domains(cells["domains"], lookups, number, problems)
     languages = _parse_languages(cells["languages"], number, problems)
     capacity = _parse_capacity(cells["capacity"], number, problems)
+    duty_hours = (
+        _parse_duty_hours(cells["duty_hours"], number, problems) if "duty_hours" in cells else None
+    )
     flags = {}
     for key in ("on_duty", "active"):
         flags[key] = parse_bool(cells[key], True)
@@ -256,6 +294,7 @@ def _parse_row(
         domain_ids,
         languages,
         capacity,
+        duty_hours,
         bool(flags["on_duty"]),
         bool(flags["active"]),
         user,
@@ -295,6 +334,7 @@ def _apply(rows: list[SpecialistRow], actor: User | None) -> ImportResult:
             "region": r.region,
             "languages": r.languages,
             "capacity": r.capacity,
+            **({"duty_hours": r.duty_hours} if r.duty_hours is not None else {}),
             "on_duty": r.on_duty,
             "active": r.active,
         }

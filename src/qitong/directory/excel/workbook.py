@@ -36,12 +36,14 @@ FALSE_WORDS = frozenset({"否", "0", "false", "n", "no"})
 
 @dataclass(frozen=True)
 class Column:
-    """One sheet column. `info_only` columns are exported for reading and ignored on import."""
+    """One sheet column. `info_only` columns are exported for reading and ignored on import;
+    `optional` columns are imported when the file has them (older files may not)."""
 
     header: str
     key: str
     width: int = 14
     info_only: bool = False
+    optional: bool = False
 
 
 class ExcelImportFailed(ValidationFailed):
@@ -187,7 +189,8 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     """(Excel row number, {column key: text}) for each non-empty data row.
 
     Columns are found by their header text, so their order does not matter; every column that
-    is not `info_only` must be present. Rows that are entirely empty are skipped.
+    is neither `info_only` nor `optional` must be present (an absent optional column has no
+    key in the rows). Rows that are entirely empty are skipped.
     """
     sheet = _open_sheet(data)
     rows = sheet.iter_rows(values_only=True)
@@ -197,7 +200,7 @@ def read_rows(data: bytes, columns: Sequence[Column]) -> list[tuple[int, dict[st
     for column in columns:
         if column.header in header:
             positions[column.key] = header.index(column.header)
-        elif not column.info_only:
+        elif not (column.info_only or column.optional):
             problems.add(HEADER_ROW, column.header, "缺少此列（请使用导出的文件作为模板）")
     problems.raise_if_any()
     result: list[tuple[int, dict[str, str]]] = []
