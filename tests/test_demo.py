@@ -151,6 +151,16 @@ def check_demo_accounts() -> None:
 
     pairing = Pairing.objects.get(enterprise=enterprise.enterprise, active=True)
     assert pairing.specialist.user == users["specialist"]
+    # A few appeals in every stage, so the queues are not empty on a fresh demo.
+    from qitong.tickets.models import Ticket
+
+    states = set(Ticket.objects.values_list("state", flat=True))
+    assert {"submitted", "registered", "dispatched", "in_progress", "with_specialist"} <= states
+    assert {"awaiting_callback", "closed"} <= states
+    offered = Ticket.objects.get(state="with_specialist")
+    assert offered.specialist.user == users["specialist"] and not offered.specialist_accepted
+    assert Ticket.objects.filter(citations__isnull=False).exists()
+    assert ledger_verify().broken is None
     # The demo knowledge base is loaded and searchable.
     from qitong.knowledge.models import ArticleVersion
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from qitong.demo.loader import load_demo
 from qitong.demo.report import accounts_table
+from qitong.demo.tickets import load_demo_tickets
 
 
 class Command(BaseCommand):
@@ -15,6 +17,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
+        # The demo appeals queue SMS jobs (sent once the worker runs); django-q announces
+        # every one of them, which would bury the accounts table.
+        quiet = logging.getLogger("django-q")
+        level, quiet.level = quiet.level, logging.WARNING
+        try:
+            result.created["演示工单"] = load_demo_tickets()
+        finally:
+            quiet.setLevel(level)
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
             self.stdout.write(f"演示数据已载入（{result.seconds:.1f} 秒）：新增 {created}。")
