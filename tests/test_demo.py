@@ -158,7 +158,7 @@ def check_demo_accounts() -> None:
     assert {"submitted", "registered", "dispatched", "in_progress", "with_specialist"} <= states
     assert {"awaiting_callback", "closed"} <= states
     offered = Ticket.objects.get(state="with_specialist")
-    assert offered.specialist.user == users["specialist"] and not offered.specialist_accepted
+    assert offered.specialist.user == users["specialist"] and offered.specialist_accepted
     assert Ticket.objects.filter(citations__isnull=False).exists()
     assert ledger_verify().broken is None
     # The demo knowledge base is loaded and searchable.

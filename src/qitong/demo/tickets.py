@@ -1,6 +1,6 @@
 """A few appeals in every stage of the loop, so a fresh `make demo` shows working queues:
 something for the desk to register, to dispatch and to call back, an inbox for the demo
-department (to sign, in progress, assisting), an offer waiting for the demo specialist, an
+department (to sign, in progress, assisting), a consultation the demo specialist took, an
 answer given from the knowledge base and a closed, rated appeal.
 
 Made through the real services at staggered past moments (so deadlines and the ledger read
@@ -127,8 +127,9 @@ def load_demo_tickets(now: dt.datetime | None = None) -> int:
         act(t5, "dispatch", "operator", department=lead.pk)
     with at(50):
         act(t5, "sign", "handler")
-    # 6. A consultation offered to the demo specialist (the enterprise's 一对一 specialist).
-    with at(0.2):
+    # 6. A consultation routed to the demo specialist (the enterprise's 一对一 specialist),
+    # who took it (a pending offer would move on 30 minutes after the demo is loaded).
+    with at(4):
         t6 = phone(
             6,
             type="consultation",
@@ -136,6 +137,8 @@ def load_demo_tickets(now: dt.datetime | None = None) -> int:
             content="今年招了 5 名应届高校毕业生，能申请哪些就业补贴？",
         )
         act(t6, "refer", "operator")
+    with at(3.5):
+        act(t6, "accept_offer", "specialist")
     # 7. A closed, rated appeal.
     with at(240):
         t7 = phone(
