@@ -1,6 +1,28 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+
+class StoredFile(models.Model):
+    """What every uploaded file keeps beside its `file` (which each model declares with its
+    own folder): the name as uploaded (only ever displayed), the checked type, size and
+    SHA-256 (also written to the ledger), who uploaded it and when."""
+
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveIntegerField("大小")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class WorkerHeartbeat(models.Model):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from qitong.core.models import StoredFile
 from qitong.directory.models import Department, PolicyDomain, Region
 
 
@@ -208,7 +209,7 @@ class Gap(models.Model):
         return self.title
 
 
-class ArticleFile(models.Model):
+class ArticleFile(StoredFile):
     """A file of an article (the policy document itself, a form to fill in). Versions list the
     files they were published with, so removing a file from the working copy keeps it on the
     versions that had it. Stored under a generated name; the original name is only shown."""
@@ -217,19 +218,8 @@ class ArticleFile(models.Model):
         Article, verbose_name="知识", on_delete=models.PROTECT, related_name="files"
     )
     file = models.FileField("文件", upload_to="knowledge/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间")
     removed_at = models.DateTimeField("移出工作稿时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "知识附件"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -8,13 +8,10 @@ publishes and withdraws. Enterprises and the desk only read (knowledge.selectors
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from qitong.accounts.actor import Actor, actor_of
@@ -34,7 +31,7 @@ from qitong.knowledge.models import (
 from qitong.knowledge.search import index_version, unindex_version
 from qitong.knowledge.text import clean_html, plain_text, segmented
 from qitong.ledger.services import ledger_record
-from qitong.tickets.services.attachments import check_uploads
+from qitong.tickets.services.attachments import check_uploads, save_checked
 
 SUBJECT = "knowledge.article"
 MAX_BODY = 20000
@@ -412,27 +409,12 @@ def article_attach(*, pk: int, user: User, files: list[File[Any]]) -> list[Artic
     with transaction.atomic():
         article = _locked(pk)
         _may_edit(actor, article)
-        stored = []
-        for item in checked:
-            digest = hashlib.sha256()
-            for chunk in item.file.chunks():
-                digest.update(chunk)
-            item.file.seek(0)
-            path = default_storage.save(
-                f"knowledge/{now:%Y/%m}/{uuid.uuid4().hex}{item.extension}", item.file
+        stored = [
+            ArticleFile.objects.create(
+                article=article, **save_checked(item, folder="knowledge", user=user, now=now)
             )
-            stored.append(
-                ArticleFile.objects.create(
-                    article=article,
-                    file=path,
-                    original_name=item.display_name,
-                    content_type=item.content_type,
-                    size=item.size,
-                    sha256=digest.hexdigest(),
-                    uploaded_by=user,
-                    uploaded_at=now,
-                )
-            )
+            for item in checked
+        ]
         article.updated_at = now
         article.save(update_fields=["updated_at"])
         ledger_record(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from qitong.core.models import StoredFile
 from qitong.core.workdays import LimitUnit
 from qitong.directory.models import Department, Desk, Specialist
 from qitong.enterprises.models import Enterprise
@@ -302,29 +303,18 @@ class PendingDecision(models.Model):
         return f"{self.ticket_id} {self.get_kind_display()}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file on a ticket. Stored under a generated name; the original name is only displayed."""
 
     ticket = models.ForeignKey(
         Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="attachments"
     )
     file = models.FileField("文件", upload_to="tickets/%Y/%m/")
-    original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveIntegerField("大小")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间")
     internal = models.BooleanField("仅内部可见", default=False)
 
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class TicketCounter(models.Model):

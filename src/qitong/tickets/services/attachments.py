@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import os
 import uuid
@@ -101,6 +102,27 @@ def decode_base64_uploads(
     return files
 
 
+def save_checked(
+    checked: CheckedFile, *, folder: str, user: User, now: dt.datetime
+) -> dict[str, Any]:
+    """Write a checked file under a generated name in `folder`/yyyy/mm and return the fields
+    of a `core.models.StoredFile` row (plus `file`) for it."""
+    digest = hashlib.sha256()
+    for chunk in checked.file.chunks():
+        digest.update(chunk)
+    checked.file.seek(0)
+    path = f"{folder}/{now:%Y/%m}/{uuid.uuid4().hex}{checked.extension}"
+    return {
+        "file": default_storage.save(path, checked.file),
+        "original_name": checked.display_name,
+        "content_type": checked.content_type,
+        "size": checked.size,
+        "sha256": digest.hexdigest(),
+        "uploaded_by": user,
+        "uploaded_at": now,
+    }
+
+
 def store_attachments(
     *, ticket: Ticket, files: list[CheckedFile], user: User, internal: bool = False
 ) -> list[dict[str, Any]]:
@@ -108,21 +130,9 @@ def store_attachments(
     digests = []
     now = clock.now()
     for checked in files:
-        digest = hashlib.sha256()
-        for chunk in checked.file.chunks():
-            digest.update(chunk)
-        checked.file.seek(0)
-        path = f"tickets/{now:%Y/%m}/{uuid.uuid4().hex}{checked.extension}"
-        stored = default_storage.save(path, checked.file)
         row = Attachment.objects.create(
             ticket=ticket,
-            file=stored,
-            original_name=checked.display_name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=digest.hexdigest(),
-            uploaded_by=user,
-            uploaded_at=now,
+            **save_checked(checked, folder="tickets", user=user, now=now),
             internal=internal,
         )
         digests.append(
