@@ -146,6 +146,28 @@ def _owner(data: ArticleInput, actor: Actor, errors: dict[str, str]) -> Departme
     return Department.objects.filter(pk=actor.department_id or 0).first()
 
 
+def _record(
+    article: Article,
+    action: str,
+    user: User | None,
+    at: dt.datetime,
+    *,
+    from_state: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """One ledger event on the article's chain (its state after the action)."""
+    ledger_record(
+        subject_type=SUBJECT,
+        subject_id=article.pk,
+        action=action,
+        actor=user,
+        from_state=article.state if from_state is None else from_state,
+        to_state=article.state,
+        at=at,
+        payload=payload,
+    )
+
+
 def _may_edit(actor: Actor, article: Article | None = None) -> None:
     if actor.role not in EDITOR_ROLES:
         raise Forbidden("只有知识的维护单位可以编辑知识")
@@ -211,14 +233,12 @@ def article_update(*, pk: int, data: ArticleInput, user: User) -> Article:
             article.state = ArticleState.DRAFT
         article.updated_at = clock.now()
         article.save()
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="update",
-            actor=user,
+        _record(
+            article,
+            "update",
+            user,
+            article.updated_at,
             from_state=before,
-            to_state=article.state,
-            at=article.updated_at,
             payload={"changed": changed},
         )
     return article
@@ -259,15 +279,7 @@ def article_submit(*, pk: int, user: User) -> Article:
         )
         article.state, article.updated_at = ArticleState.IN_REVIEW, clock.now()
         article.save(update_fields=["state", "updated_at"])
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="submit",
-            actor=user,
-            from_state=before,
-            to_state=article.state,
-            at=article.updated_at,
-        )
+        _record(article, "submit", user, article.updated_at, from_state=before)
     return article
 
 
@@ -322,14 +334,12 @@ def article_publish(*, pk: int, user: User | None, system: bool = False) -> Arti
         index_version(version)
         article.live, article.state, article.updated_at = version, ArticleState.PUBLISHED, now
         article.save(update_fields=["live", "state", "updated_at"])
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="publish",
-            actor=user,
+        _record(
+            article,
+            "publish",
+            user,
+            now,
             from_state=before,
-            to_state=article.state,
-            at=now,
             payload={"version": number, "version_id": version.pk, "title": version.title},
         )
     return article
@@ -353,14 +363,12 @@ def article_withdraw(*, pk: int, user: User, reason: str) -> Article:
             ArticleVersion.objects.filter(pk=live.pk).update(is_live=False)
         article.live, article.state, article.updated_at = None, ArticleState.WITHDRAWN, clock.now()
         article.save(update_fields=["live", "state", "updated_at"])
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="withdraw",
-            actor=user,
+        _record(
+            article,
+            "withdraw",
+            user,
+            article.updated_at,
             from_state=before,
-            to_state=article.state,
-            at=article.updated_at,
             payload={"reason": reason.strip()[:500]},
         )
     return article
@@ -383,15 +391,8 @@ def feedback_give(*, user: User, article_id: int, helpful: bool, comment: str = 
             user=user,
             defaults={"helpful": helpful, "comment": comment.strip(), "created_at": now},
         )
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="feedback",
-            actor=user,
-            from_state=article.state,
-            to_state=article.state,
-            at=now,
-            payload={"version": version.number, "helpful": helpful},
+        _record(
+            article, "feedback", user, now, payload={"version": version.number, "helpful": helpful}
         )
     return feedback
 
@@ -417,14 +418,11 @@ def article_attach(*, pk: int, user: User, files: list[File[Any]]) -> list[Artic
         ]
         article.updated_at = now
         article.save(update_fields=["updated_at"])
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="attach",
-            actor=user,
-            from_state=article.state,
-            to_state=article.state,
-            at=now,
+        _record(
+            article,
+            "attach",
+            user,
+            now,
             payload={
                 "files": [
                     {"id": f.pk, "name": f.original_name, "size": f.size, "sha256": f.sha256}
@@ -448,13 +446,4 @@ def article_detach(*, pk: int, user: User, file_id: int) -> None:
             raise NotFound()
         row.removed_at = now
         row.save(update_fields=["removed_at"])
-        ledger_record(
-            subject_type=SUBJECT,
-            subject_id=article.pk,
-            action="detach",
-            actor=user,
-            from_state=article.state,
-            to_state=article.state,
-            at=now,
-            payload={"file": row.pk, "name": row.original_name},
-        )
+        _record(article, "detach", user, now, payload={"file": row.pk, "name": row.original_name})
