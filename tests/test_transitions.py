@@ -232,3 +232,9 @@ def test_every_action_has_its_page_form() -> None:
     from qitong.tickets.forms.actions import ACTION_FORMS
 
     assert set(TRANSITIONS) == set(ACTION_FORMS)
+
+
+def test_every_action_has_its_service_handler() -> None:
+    from qitong.tickets.services.actions import HANDLERS
+
+    assert set(TRANSITIONS) == set(HANDLERS)

@@ -1,5 +1,5 @@
 """Choosing the specialist to offer a consultation to (called inside the ticket's
-transaction by tickets.services.actions).
+transaction by tickets.services.consulting).
 
 Steps come from `RoutingStep` in order; within a step the candidates are the specialists who
 are active, on duty, below their capacity (consultations held or offered), speak the asked

@@ -1,0 +1,185 @@
+"""What every lifecycle action shares (tickets.services.actions runs them): the action's
+context `Ctx` (the locked ticket, the actor, the fields, the clock and the deadline
+helpers) and the helpers that find whom to tell and tell them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from qitong.accounts.actor import Actor
+from qitong.accounts.models import User
+from qitong.accounts.roles import DEPARTMENT_ROLES, Role
+from qitong.core.errors import ValidationFailed
+from qitong.core.workdays import WorkCalendar, WorkingHours, load_calendar
+from qitong.directory.models import Department
+from qitong.notifications.services import notify
+from qitong.tickets.deadlines import Limit, compute_due, load_policies
+from qitong.tickets.models import PendingDecision, Ticket
+from qitong.tickets.transitions import Transition
+
+SUBJECT = "tickets.ticket"
+
+
+MAX_TEXT = 5000
+
+
+@dataclass
+class Ctx:
+    ticket: Ticket
+    user: User | None
+    actor: Actor
+    transition: Transition
+    data: dict[str, Any]
+    now: dt.datetime
+    changed: set[str] = field(default_factory=set)
+    payload: dict[str, Any] = field(default_factory=dict)
+    to_state: str | None = None
+    # A reply held for the department leader's sign-off: its files stay internal until then.
+    draft: PendingDecision | None = None
+    _calendar: WorkCalendar | None = None
+    _policies: Mapping[tuple[str, str, str], Limit] | None = None
+
+    def set(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self.ticket, name, value)
+            self.changed.add(name)
+
+    def text(self, name: str, label: str, *, required: bool = True) -> str:
+        value = str(self.data.get(name) or "").strip()
+        if required and not value:
+            raise ValidationFailed(fields={name: f"请填写{label}"})
+        if len(value) > MAX_TEXT:
+            raise ValidationFailed(fields={name: f"{label}最多 {MAX_TEXT} 字"})
+        if value:
+            self.payload[name] = value
+        return value
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = load_calendar()
+        return self._calendar
+
+    @property
+    def working_hours(self) -> WorkingHours:
+        desk = self.ticket.desk
+        return WorkingHours.from_config(desk.working_hours if desk else None)
+
+    @property
+    def policies(self) -> Mapping[tuple[str, str, str], Limit]:
+        if self._policies is None:
+            self._policies = load_policies()
+        return self._policies
+
+    def start_milestone(self, milestone: str, *, due_field: str | None = None) -> None:
+        due = compute_due(
+            start=self.now,
+            ticket_type=self.ticket.type,
+            urgency=self.ticket.urgency,
+            milestone=milestone,
+            policies=self.policies,
+            calendar=self.calendar,
+            working=self.working_hours,
+        )
+        self.set(
+            milestone=milestone,
+            due_at=due.due_at,
+            warn_at=due.warn_at,
+            reminded_for="",
+            escalated_for="",
+        )
+        if due_field:
+            self.set(**{due_field: due.due_at})
+        self.payload.setdefault("due", {})[milestone] = due.due_at.isoformat()
+
+    def resume_milestone(self, milestone: str, due: dt.datetime | None) -> None:
+        """Run the clock towards an already computed due time (reply after signing or an
+        approved extension); the warning window is the policy's ratio of what remains."""
+        if due is None:
+            return self.start_milestone(milestone)
+        ratio = self.policies[(self.ticket.type, self.ticket.urgency, milestone)].warn_ratio
+        if milestone != self.ticket.milestone:
+            self.set(reminded_for="", escalated_for="")
+        self.set(
+            milestone=milestone,
+            due_at=due,
+            warn_at=self.now + (due - self.now) * float(ratio) if due > self.now else due,
+        )
+
+    def stop_clock(self) -> None:
+        self.set(milestone="", due_at=None, warn_at=None)
+
+
+Handler = Callable[[Ctx], None]
+
+
+def department_staff(department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(
+        User.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES, is_active=True)
+    )
+
+
+def department_leaders(department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(
+        User.objects.filter(department_id=department_id, role=Role.DEPT_LEADER, is_active=True)
+    )
+
+
+def desk_leads(ticket: Ticket) -> list[User]:
+    if ticket.desk_id is None:
+        return []
+    return list(User.objects.filter(desk_id=ticket.desk_id, role=Role.DESK_LEAD, is_active=True))
+
+
+def tell_enterprise(ctx: Ctx, kind: str, text: str) -> None:
+    ticket = ctx.ticket
+    notify(
+        kind=kind,
+        subject=(SUBJECT, ticket.pk),
+        phone=ticket.contact_phone,
+        users=ticket.enterprise.users.filter(is_active=True),
+        text=f"工单 {ticket.number}：{text}",
+    )
+
+
+def tell(users: list[User], ctx: Ctx, kind: str, text: str) -> None:
+    if users:
+        notify(
+            kind=kind,
+            subject=(SUBJECT, ctx.ticket.pk),
+            users=users,
+            text=f"工单 {ctx.ticket.number}：{text}",
+        )
+
+
+def whole(raw: object) -> int | None:
+    """A whole number from JSON or a form: an int (not a bool) or a string of digits."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+def active_department(raw: object, field: str) -> Department:
+    pk = whole(raw)
+    department = Department.objects.filter(pk=pk, active=True).first() if pk is not None else None
+    if department is None:
+        raise ValidationFailed(fields={field: f"未知或已停用的承办单位：{raw}"})
+    return department
+
+
+def department_from(ctx: Ctx, name: str) -> Department:
+    raw = ctx.data.get(name)
+    if raw in (None, ""):
+        raise ValidationFailed(fields={name: "请选择承办单位"})
+    return active_department(raw, name)
