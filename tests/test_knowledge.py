@@ -339,6 +339,9 @@ def test_gaps_from_answers_without_a_fitting_article_per_department(world: World
                 no_article=True,
             )
         assert set(contradiction.value.fields) == {"no_article"}
+        with pytest.raises(ValidationFailed) as not_a_bool:
+            act(world, both, "answer", "operator", answer="x", no_article="yes")
+        assert set(not_a_bool.value.fields) == {"no_article"}
         assert Gap.objects.count() == 2 and Gap.objects.filter(flagged=True).count() == 1
         report = gaps_report(
             actor=actor_of(world.users["desk_lead"]), since=NOW - dt.timedelta(days=90)
@@ -439,8 +442,10 @@ def test_department_pages_draft_submit_publish_edit_withdraw(world: World) -> No
     assert (
         search_articles("个体户注销")[0].title == "个体工商户简易注销怎么办？"
     )  # live until republished
+    assert "有未发布的修改" in handler.get(f"/knowledge/{article.pk}/").content.decode()
     leader.post(f"/knowledge/{article.pk}/publish/")
     assert search_articles("个体户注销")[0].version == 2
+    assert "有未发布的修改" not in handler.get(f"/knowledge/{article.pk}/").content.decode()
     assert leader.post(f"/knowledge/{article.pk}/withdraw/", {"reason": ""}).status_code == 302
     article.refresh_from_db()
     assert article.state == "published"  # a reason is required

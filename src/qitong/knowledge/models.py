@@ -86,6 +86,22 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    # The fields a publication freezes into a version (the region as its code).
+    VERSIONED = ("title", "body", "kind", "keywords", "doc_number", "effective_from", "expires_on")
+
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """The working copy differs from the live version (an edit not yet republished)."""
+        live = self.live
+        if live is None:
+            return False
+        if any(getattr(self, name) != getattr(live, name) for name in self.VERSIONED):
+            return True
+        current = list(
+            self.files.filter(removed_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+        )
+        return live.region_code != self.region.code or current != list(live.file_ids)
+
 
 class ArticleVersion(models.Model):
     """One publication of an article, never changed afterwards. `search_*` hold the jieba

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -315,7 +314,4 @@ def download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
     )
     if row is None or not (published or may_edit(actor, article)):
         raise Http404("out of scope")
-    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return row.download()

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.errors import Forbidden, ValidationFailed
-from qitong.directory.models import Specialist
+from qitong.directory.models import Region, Specialist
 from qitong.routing.engine import load_of, rating_of
 from qitong.routing.models import Pairing
 from qitong.routing.services import pairing_set
@@ -65,11 +65,10 @@ def specialists(request: HttpRequest, filters: Query[SpecialistFilter]) -> list[
     if filters.domain:
         qs = qs.filter(domains__code=filters.domain).distinct()
     if filters.region:
-        if not filters.region.isdigit() or len(filters.region) != 6:
-            raise ValidationFailed(fields={"region": "区划代码应为 6 位数字"})
-        prefix = filters.region.rstrip("0")
-        prefix = prefix + "0" * (len(prefix) % 2)  # 150200 → 1502, 150000 → 15
-        qs = qs.filter(region__code__startswith=prefix)
+        region = Region.objects.filter(code=filters.region).first()
+        if region is None:
+            raise ValidationFailed(fields={"region": f"未知的行政区划代码：{filters.region}"})
+        qs = qs.filter(region__code__startswith=region.prefix)
     if filters.on_duty is not None:
         qs = qs.filter(on_duty=filters.on_duty)
     rows = list(qs.prefetch_related("domains").order_by("region__code", "code")[: filters.limit])

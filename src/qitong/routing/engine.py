@@ -102,7 +102,10 @@ def on_duty_now(specialist: Specialist, now: dt.datetime, calendar: WorkCalendar
         return True
 
 
-def available(qs: QuerySet[Specialist], *, language: str, exclude: set[int]) -> list[Specialist]:
+def available(
+    qs: QuerySet[Specialist], *, language: str, exclude: set[int]
+) -> list[tuple[Specialist, int]]:
+    """The specialists who may take one more request now, each with their load."""
     now, calendar = clock.now(), load_calendar()
     rows = [
         s
@@ -110,18 +113,19 @@ def available(qs: QuerySet[Specialist], *, language: str, exclude: set[int]) -> 
         if (not language or language in (s.languages or [])) and on_duty_now(s, now, calendar)
     ]
     load = load_of([s.pk for s in rows])
-    return [s for s in rows if load.get(s.pk, 0) < s.capacity]
+    return [(s, load.get(s.pk, 0)) for s in rows if load.get(s.pk, 0) < s.capacity]
 
 
-def best(candidates: list[Specialist]) -> Specialist | None:
+def best(candidates: list[tuple[Specialist, int]]) -> Specialist | None:
+    """The least loaded, then the best rated, then the lowest id."""
     if not candidates:
         return None
-    ids = [s.pk for s in candidates]
-    load, rating = load_of(ids), rating_of(ids)
-    return min(candidates, key=lambda s: (load.get(s.pk, 0), -rating.get(s.pk, 0.0), s.pk))
+    rating = rating_of([s.pk for s, _ in candidates])
+    chosen, _ = min(candidates, key=lambda c: (c[1], -rating.get(c[0].pk, 0.0), c[0].pk))
+    return chosen
 
 
-def candidates_for(kind: str, ticket: Ticket, *, exclude: set[int]) -> list[Specialist]:
+def candidates_for(kind: str, ticket: Ticket, *, exclude: set[int]) -> list[tuple[Specialist, int]]:
     language = ticket.route_language
     if kind == StepKind.PAIRED:
         pairing = Pairing.objects.filter(enterprise_id=ticket.enterprise_id, active=True).first()

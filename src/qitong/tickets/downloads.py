@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 
@@ -26,9 +24,4 @@ def attachment_download(request: HttpRequest, ticket_id: int, attachment_id: int
     attachment = qs.first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(attachment.original_name)}"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment.download()

@@ -71,7 +71,9 @@ def _cite(ctx: Ctx) -> None:
 def _gap(ctx: Ctx) -> None:
     """A consultation answered without a fitting article is a gap in the knowledge base (the
     operator may say so explicitly: `no_article`)."""
-    flagged = ctx.data.get("no_article") in (True, "true", "on", "1", 1)
+    flagged = ctx.data.get("no_article", False)
+    if not isinstance(flagged, bool):
+        raise ValidationFailed(fields={"no_article": "应为 true 或 false"})
     cited = bool(ctx.payload.get("articles"))
     if flagged and cited:
         raise ValidationFailed(fields={"no_article": "已引用知识，不能同时标记“无合适知识”"})
