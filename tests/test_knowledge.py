@@ -270,8 +270,16 @@ def test_the_answer_form_suggests_articles_for_the_appeal(world: World) -> None:
     client = Client()
     client.force_login(world.users["operator"])
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
-    assert "知识库推荐" in page and "用此知识答复" in page
-    assert f'name="answer-articles" value="{article.pk}"' in page
+    # The page does not wait for the search: the form loads its suggestions when opened.
+    suggest_url = f"/tickets/{ticket.pk}/suggestions/answer/"
+    assert f'hx-get="{suggest_url}"' in page and "用此知识答复" not in page
+    fragment = client.get(suggest_url).content.decode()
+    assert "知识库推荐" in fragment and "用此知识答复" in fragment
+    assert f'name="answer-articles" value="{article.pk}"' in fragment
+    assert 'data-kb-fill="id_answer-answer"' in page.replace(page, fragment)
+    other = Client()
+    other.force_login(world.users["enterprise"])
+    assert other.get(suggest_url).status_code == 404
     response = client.post(
         f"/tickets/{ticket.pk}/act/answer/",
         {

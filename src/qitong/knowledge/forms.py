@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
+from qitong.core.forms import ServiceForm
 from qitong.directory.models import PolicyDomain, Region
 from qitong.knowledge.models import Article, ArticleKind
 from qitong.knowledge.services import ArticleInput
-from qitong.tickets.forms.base import ServiceForm
 
 
 class ArticleForm(ServiceForm):

@@ -19,6 +19,7 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.core.uploads import check_uploads, save_checked
 from qitong.directory.models import Department, PolicyDomain, Region
 from qitong.knowledge.models import (
     Article,
@@ -31,7 +32,6 @@ from qitong.knowledge.models import (
 from qitong.knowledge.search import index_version, unindex_version
 from qitong.knowledge.text import clean_html, plain_text, segmented
 from qitong.ledger.services import ledger_record
-from qitong.tickets.services.attachments import check_uploads, save_checked
 
 SUBJECT = "knowledge.article"
 MAX_BODY = 20000

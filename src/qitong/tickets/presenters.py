@@ -16,37 +16,11 @@ from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
 from qitong.tickets.models import Assignment, Ticket
 from qitong.tickets.states import Milestone, RequestKind, TicketState
-from qitong.tickets.transitions import TRANSITIONS, allowed_actions
+from qitong.tickets.transitions import allowed_actions, event_label, public_label
 
-ACTION_LABELS = {name: t.label for name, t in TRANSITIONS.items()} | {
-    "create": "提交诉求",
-    "merged_in": "合并了重复工单",
-}
-
-# What an enterprise reads for each action it may see; everything else is internal.
-PUBLIC_TIMELINE = {
-    "create": "诉求已提交",
-    "register": "专席已受理",
-    "reject": "不予受理",
-    "answer": "专席已答复",
-    "refer": "已转政策专员答复",
-    "specialist_reply": "政策专员已答复",
-    "decline_offer": "正在转其他政策专员",
-    "dispatch": "已转承办单位办理",
-    "sign": "承办单位已签收",
-    "approve_extension": "办理期限已延长",
-    "suspend": "等待您补充材料",
-    "resume": "已恢复办理",
-    "accept_reply": "已答复，等待回访",
-    "callback": "专席已回访",
-    "redo": "重新办理",
-    "close": "已办结",
-    "merge": "与其他工单合并办理",
-    "withdraw": "诉求已撤回",
-    "reassign": "已改由其他单位办理",
-    "supplement": "您已补充材料",
-    "rate": "您已评价",
-}
+# The reply reaches the enterprise once the desk has accepted it (or answered itself): before
+# that it is the department's draft for the desk's review, which may send it back.
+REPLY_VISIBLE = frozenset({TicketState.AWAITING_CALLBACK, TicketState.CLOSED})
 
 
 def mask_phone(phone: str) -> str:
@@ -82,8 +56,14 @@ def warning(ticket: Ticket, now: dt.datetime | None = None) -> str:
     )
 
 
+def reply_visible(ticket: Ticket, actor: Actor) -> bool:
+    """Staff read a reply as soon as it is written; the enterprise once the desk accepted it."""
+    return actor.role != Role.ENTERPRISE or ticket.state in REPLY_VISIBLE
+
+
 def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
     hidden = hides_identity(ticket, actor)
+    reply = reply_visible(ticket, actor)
     enterprise = (
         None
         if hidden
@@ -125,8 +105,8 @@ def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
         ),
         "specialist_accepted": ticket.specialist_accepted,
         "pending_request": ticket.pending_request,
-        "reply_result": ticket.reply_result,
-        "reply_text": ticket.reply_text,
+        "reply_result": ticket.reply_result if reply else "",
+        "reply_text": ticket.reply_text if reply else "",
         "satisfaction": ticket.satisfaction,
         "resolved": ticket.resolved,
         "redo_count": ticket.redo_count,
@@ -166,10 +146,10 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
     entries = []
     for event in events:
         if actor.role == Role.ENTERPRISE:
-            if event.action not in PUBLIC_TIMELINE:
+            label = public_label(event.action)
+            if not label:
                 continue
             note = _public_note(event)
-            label = PUBLIC_TIMELINE[event.action]
             if event.action == "callback" and event.to_state == TicketState.CLOSED:
                 label = "专席已回访，诉求已办结"
             entries.append(
@@ -225,7 +205,7 @@ def _staff_label(event: Event) -> str:
         return "改派专员：无人接收，退回专席"
     if event.action == "decline_offer" and payload.get("back_to_desk"):
         return "谢绝咨询：无人接收，退回专席"
-    return ACTION_LABELS.get(event.action, event.action)
+    return event_label(event.action)
 
 
 def _public_note(event: Event) -> str:

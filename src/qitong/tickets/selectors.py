@@ -59,12 +59,18 @@ def tickets_assisted_by(actor: Actor, *, awaiting_opinion: bool = False) -> Quer
     return Ticket.objects.filter(Exists(mine))
 
 
+def ticket_or_none(actor: Actor, pk: int) -> Ticket | None:
+    """The ticket with what its page shows, or None outside the actor's scope."""
+    return (
+        tickets_visible_to(actor)
+        .select_related("enterprise", "category", "lead_department", "desk", "specialist")
+        .filter(pk=pk)
+        .first()
+    )
+
+
 def ticket_get(*, actor: Actor, pk: int) -> Ticket:
-    try:
-        return (
-            tickets_visible_to(actor)
-            .select_related("enterprise", "category", "lead_department", "desk", "specialist")
-            .get(pk=pk)
-        )
-    except Ticket.DoesNotExist:
-        raise NotFound() from None
+    ticket = ticket_or_none(actor, pk)
+    if ticket is None:
+        raise NotFound()
+    return ticket

@@ -1,5 +1,6 @@
-"""The ticket state machine as data (STYLE habit 3): each action's source states, target, the
-roles that may take it with the relation each role needs to the ticket, and an extra guard.
+"""The ticket state machine as data on the workflow core (STYLE habit 3): each action's
+source states, possible targets, the roles that may take it with the relation each role needs
+to the ticket, a guard, its typed input (tickets.inputs) and how pages show it.
 
 No ORM here: guards read plain attributes of the ticket (`TicketFacts` protocol) and an
 `Actor`, so every state x action x role is tested without a database, and the UI shows
@@ -8,14 +9,14 @@ exactly `allowed_actions(ticket, actor)`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Protocol
 
 from qitong.accounts.actor import SYSTEM_ROLE, Actor
 from qitong.accounts.roles import Role
-from qitong.core.errors import Conflict, Forbidden
+from qitong.tickets import inputs as I
 from qitong.tickets.states import CLOCK_RUNNING_STATES, OPEN_STATES, RequestKind, TicketState
+from qitong.workflow.machine import STAY, Handler, Machine, Transition, anyone, transition
 
 S = TicketState
 
@@ -71,10 +72,6 @@ def assigned_specialist(t: TicketFacts, a: Actor) -> bool:
     return a.specialist_id is not None and a.specialist_id == t.specialist_id
 
 
-def anyone(t: TicketFacts, a: Actor) -> bool:
-    return True
-
-
 def no_pending_request(t: TicketFacts) -> str | None:
     if not t.pending_request:
         return None
@@ -106,24 +103,11 @@ def not_rated(t: TicketFacts) -> str | None:
     return "该工单已评价过" if t.enterprise_rating is not None else None
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str | None  # None: the state does not change
-    roles: Mapping[str, Relation]
-    guard: Guard | None = None
-
-    def relation_ok(self, ticket: TicketFacts, actor: Actor) -> bool:
-        relation = self.roles.get(actor.role)
-        return relation is not None and relation(ticket, actor)
-
-
 DESK: dict[str, Relation] = {Role.OPERATOR: in_jurisdiction, Role.DESK_LEAD: in_jurisdiction}
 LEAD_ONLY: dict[str, Relation] = {Role.DESK_LEAD: in_jurisdiction}
 DEPT: dict[str, Relation] = {Role.HANDLER: lead_department, Role.DEPT_LEADER: lead_department}
 DEPT_LEADER_ONLY: dict[str, Relation] = {Role.DEPT_LEADER: lead_department}
+SPECIALIST: dict[str, Relation] = {Role.SPECIALIST: assigned_specialist}
 ASSISTING: dict[str, Relation] = {
     Role.HANDLER: assisting_department,
     Role.DEPT_LEADER: assisting_department,
@@ -140,184 +124,354 @@ WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})
 SUPERVISED = CLOCK_RUNNING_STATES
 
 
-def _t(
-    action: str,
-    label: str,
-    sources: frozenset[str] | set[str],
-    target: str | None,
-    roles: dict[str, Relation],
-    guard: Guard | None = None,
-) -> Transition:
-    return Transition(action, label, frozenset(sources), target, roles, guard)
+# What the ledger holds beyond the machine's actions: (staff label, enterprise's words).
+OTHER_EVENTS = {"create": ("提交诉求", "诉求已提交"), "merged_in": ("合并了重复工单", "")}
 
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        _t("register", "受理", {S.SUBMITTED}, S.REGISTERED, DESK),
-        _t("reject", "不予受理", {S.SUBMITTED}, S.REJECTED, DESK),
-        _t("answer", "即时解答", {S.REGISTERED}, S.AWAITING_CALLBACK, DESK),
-        _t("refer", "转政策专员", {S.REGISTERED}, S.WITH_SPECIALIST, DESK),
-        _t(
+T = transition
+TICKET: Machine[Handler] = Machine(
+    name="tickets.ticket",
+    state_labels=dict(TicketState.choices),
+    subject_label="工单",
+    transitions=[
+        T(
+            "register",
+            "受理",
+            {S.SUBMITTED},
+            S.REGISTERED,
+            DESK,
+            input=I.RegisterIn,
+            primary=True,
+            public="专席已受理",
+        ),
+        T(
+            "reject",
+            "不予受理",
+            {S.SUBMITTED},
+            S.REJECTED,
+            DESK,
+            input=I.RejectIn,
+            danger=True,
+            public="不予受理",
+        ),
+        T(
+            "answer",
+            "即时解答",
+            {S.REGISTERED},
+            S.AWAITING_CALLBACK,
+            DESK,
+            input=I.AnswerIn,
+            primary=True,
+            public="专席已答复",
+            public_files=True,
+        ),
+        T(
+            "refer",
+            "转政策专员",
+            {S.REGISTERED},
+            S.WITH_SPECIALIST,
+            DESK,
+            input=I.ReferIn,
+            public="已转政策专员答复",
+        ),
+        T(
             "accept_offer",
             "接受咨询",
             {S.WITH_SPECIALIST},
-            None,
-            {Role.SPECIALIST: assigned_specialist},
-            offer_open,
+            STAY,
+            SPECIALIST,
+            input=I.AcceptOfferIn,
+            guard=offer_open,
+            primary=True,
         ),
-        # → the next specialist, or back to the desk (registered) when nobody is left
-        _t(
+        # → the next specialist, or back to the desk when nobody is left
+        T(
             "decline_offer",
             "谢绝咨询",
             {S.WITH_SPECIALIST},
-            None,
-            {Role.SPECIALIST: assigned_specialist},
-            offer_open,
+            (STAY, S.REGISTERED),
+            SPECIALIST,
+            input=I.DeclineOfferIn,
+            guard=offer_open,
+            public="正在转其他政策专员",
         ),
-        _t(
+        T(
             "reroute",
             "改派专员",
             {S.WITH_SPECIALIST},
-            None,
+            (STAY, S.REGISTERED),
             {SYSTEM_ROLE: anyone, Role.DESK_LEAD: in_jurisdiction},
-            offer_open,
+            input=I.RerouteIn,
+            guard=offer_open,
         ),
-        _t(
+        T(
             "specialist_reply",
             "专员答复",
             {S.WITH_SPECIALIST},
             S.AWAITING_CALLBACK,
-            {Role.SPECIALIST: assigned_specialist},
-            offer_taken,
+            SPECIALIST,
+            input=I.SpecialistReplyIn,
+            guard=offer_taken,
+            primary=True,
+            public="政策专员已答复",
+            public_files=True,
         ),
-        _t("dispatch", "派单", {S.REGISTERED}, S.DISPATCHED, DESK),
-        _t("sign", "签收", {S.DISPATCHED}, S.IN_PROGRESS, DEPT, no_pending_request),
-        _t(
+        T(
+            "dispatch",
+            "派单",
+            {S.REGISTERED},
+            S.DISPATCHED,
+            DESK,
+            input=I.DispatchIn,
+            primary=True,
+            public="已转承办单位办理",
+        ),
+        T(
+            "sign",
+            "签收",
+            {S.DISPATCHED},
+            S.IN_PROGRESS,
+            DEPT,
+            input=I.SignIn,
+            guard=no_pending_request,
+            primary=True,
+            public="承办单位已签收",
+        ),
+        T(
             "request_return",
             "申请退单",
             {S.DISPATCHED, S.IN_PROGRESS},
-            None,
+            STAY,
             DEPT,
-            no_pending_request,
+            input=I.RequestReturnIn,
+            guard=no_pending_request,
         ),
-        _t(
+        T(
             "approve_return",
             "同意退单",
             {S.DISPATCHED, S.IN_PROGRESS},
             S.REGISTERED,
             LEAD_ONLY,
-            pending(RequestKind.RETURN),
+            input=I.ApproveReturnIn,
+            guard=pending(RequestKind.RETURN),
+            primary=True,
         ),
-        _t(
+        T(
             "refuse_return",
             "驳回退单",
             {S.DISPATCHED, S.IN_PROGRESS},
-            None,
+            STAY,
             LEAD_ONLY,
-            pending(RequestKind.RETURN),
+            input=I.RefuseReturnIn,
+            guard=pending(RequestKind.RETURN),
         ),
-        _t(
+        T(
             "request_extension",
             "申请延期",
             {S.IN_PROGRESS, S.SUSPENDED},
-            None,
+            STAY,
             DEPT,
-            no_pending_request,
+            input=I.RequestExtensionIn,
+            guard=no_pending_request,
         ),
-        _t(
+        T(
             "approve_extension",
             "同意延期",
             {S.IN_PROGRESS, S.SUSPENDED},
-            None,
+            STAY,
             LEAD_ONLY,
-            pending(RequestKind.EXTENSION),
+            input=I.ApproveExtensionIn,
+            guard=pending(RequestKind.EXTENSION),
+            primary=True,
+            public="办理期限已延长",
         ),
-        _t(
+        T(
             "refuse_extension",
             "驳回延期",
             {S.IN_PROGRESS, S.SUSPENDED},
-            None,
+            STAY,
             LEAD_ONLY,
-            pending(RequestKind.EXTENSION),
+            input=I.RefuseExtensionIn,
+            guard=pending(RequestKind.EXTENSION),
         ),
-        _t("suspend", "挂起", {S.IN_PROGRESS}, S.SUSPENDED, DEPT, no_pending_request),
-        _t("resume", "恢复办理", {S.SUSPENDED}, S.IN_PROGRESS, DEPT),
-        _t("assist", "协办意见", HELD_BY_DEPARTMENT, None, ASSISTING),
+        T(
+            "suspend",
+            "挂起",
+            {S.IN_PROGRESS},
+            S.SUSPENDED,
+            DEPT,
+            input=I.SuspendIn,
+            guard=no_pending_request,
+            public="等待您补充材料",
+        ),
+        T(
+            "resume",
+            "恢复办理",
+            {S.SUSPENDED},
+            S.IN_PROGRESS,
+            DEPT,
+            input=I.ResumeIn,
+            primary=True,
+            public="已恢复办理",
+        ),
+        T(
+            "assist",
+            "协办意见",
+            HELD_BY_DEPARTMENT,
+            STAY,
+            ASSISTING,
+            input=I.AssistIn,
+            primary=True,
+        ),
         # → replied, or stays in progress awaiting sign-off where the department requires it
-        _t("reply", "答复", {S.IN_PROGRESS}, S.REPLIED, DEPT, no_pending_request),
-        _t(
+        T(
+            "reply",
+            "答复",
+            {S.IN_PROGRESS},
+            (S.REPLIED, STAY),
+            DEPT,
+            input=I.ReplyIn,
+            guard=no_pending_request,
+            primary=True,
+            public_files=True,
+        ),
+        T(
             "approve_reply",
             "审签通过",
             {S.IN_PROGRESS},
             S.REPLIED,
             DEPT_LEADER_ONLY,
-            pending(RequestKind.SIGNOFF),
+            input=I.ApproveReplyIn,
+            guard=pending(RequestKind.SIGNOFF),
+            primary=True,
         ),
-        _t(
+        T(
             "refuse_reply",
             "审签退回",
             {S.IN_PROGRESS},
-            None,
+            STAY,
             DEPT_LEADER_ONLY,
-            pending(RequestKind.SIGNOFF),
+            input=I.RefuseReplyIn,
+            guard=pending(RequestKind.SIGNOFF),
         ),
-        _t("accept_reply", "审核通过", {S.REPLIED}, S.AWAITING_CALLBACK, LEAD_ONLY),
-        _t("send_back", "退回重办", {S.REPLIED}, S.IN_PROGRESS, LEAD_ONLY),
-        _t("callback", "回访", {S.AWAITING_CALLBACK}, None, DESK),  # → closed unless dissatisfied
-        _t("redo", "重办", {S.AWAITING_CALLBACK}, S.IN_PROGRESS, DESK, dissatisfied_callback),
-        _t(
+        T(
+            "accept_reply",
+            "审核通过",
+            {S.REPLIED},
+            S.AWAITING_CALLBACK,
+            LEAD_ONLY,
+            input=I.AcceptReplyIn,
+            primary=True,
+            public="已答复，等待回访",
+        ),
+        T("send_back", "退回重办", {S.REPLIED}, S.IN_PROGRESS, LEAD_ONLY, input=I.SendBackIn),
+        # → closed when satisfied, else stays for a redo or a documented close
+        T(
+            "callback",
+            "回访",
+            {S.AWAITING_CALLBACK},
+            (S.CLOSED, STAY),
+            DESK,
+            input=I.CallbackIn,
+            primary=True,
+            public="专席已回访",
+        ),
+        T(
+            "redo",
+            "重办",
+            {S.AWAITING_CALLBACK},
+            S.IN_PROGRESS,
+            DESK,
+            input=I.RedoIn,
+            guard=dissatisfied_callback,
+            public="重新办理",
+        ),
+        T(
             "close",
             "说明理由后办结",
             {S.AWAITING_CALLBACK},
             S.CLOSED,
             LEAD_ONLY,
-            dissatisfied_callback,
+            input=I.CloseIn,
+            guard=dissatisfied_callback,
+            public="已办结",
         ),
-        _t("merge", "并单", BEFORE_DISPATCH, S.MERGED, DESK),
-        _t(
-            "withdraw", "撤单", WITHDRAWABLE, S.WITHDRAWN, {Role.ENTERPRISE: own_enterprise, **DESK}
+        T(
+            "merge",
+            "并单",
+            BEFORE_DISPATCH,
+            S.MERGED,
+            DESK,
+            input=I.MergeIn,
+            public="与其他工单合并办理",
         ),
-        _t("supplement", "补充材料", {S.SUSPENDED}, None, {Role.ENTERPRISE: own_enterprise}),
-        _t("rate", "评价", {S.CLOSED}, None, {Role.ENTERPRISE: own_enterprise}, not_rated),
-        _t("remind", "催办", SUPERVISED, None, OVERSIGHT),
-        _t("escalate", "督办", SUPERVISED, None, OVERSIGHT),
-        _t(
+        T(
+            "withdraw",
+            "撤单",
+            WITHDRAWABLE,
+            S.WITHDRAWN,
+            {Role.ENTERPRISE: own_enterprise, **DESK},
+            input=I.WithdrawIn,
+            danger=True,
+            public="诉求已撤回",
+        ),
+        T(
+            "supplement",
+            "补充材料",
+            {S.SUSPENDED},
+            STAY,
+            {Role.ENTERPRISE: own_enterprise},
+            input=I.SupplementIn,
+            primary=True,
+            public="您已补充材料",
+            public_files=True,
+        ),
+        T(
+            "rate",
+            "评价",
+            {S.CLOSED},
+            STAY,
+            {Role.ENTERPRISE: own_enterprise},
+            input=I.RateIn,
+            guard=not_rated,
+            primary=True,
+            public="您已评价",
+        ),
+        T("remind", "催办", SUPERVISED, STAY, OVERSIGHT, input=I.RemindIn),
+        T("escalate", "督办", SUPERVISED, STAY, OVERSIGHT, input=I.EscalateIn),
+        T(
             "reassign",
             "改派",
             {S.DISPATCHED, S.IN_PROGRESS},
             S.DISPATCHED,
             LEAD_ONLY,
-            no_pending_request,
+            input=I.ReassignIn,
+            guard=no_pending_request,
+            public="已改由其他单位办理",
         ),
-    ]
-}
+    ],
+)
+# The enterprise's own actions: its portal offers these and nothing else.
+PORTAL_ACTIONS = frozenset(t.name for t in TICKET if Role.ENTERPRISE in t.roles)
 
 
 def allowed_actions(ticket: TicketFacts, actor: Actor) -> list[str]:
     """Actions this actor may take on this ticket now, in table order."""
-    return [
-        t.action
-        for t in TRANSITIONS.values()
-        if ticket.state in t.sources
-        and t.relation_ok(ticket, actor)
-        and (t.guard is None or t.guard(ticket) is None)
-    ]
+    return TICKET.allowed(ticket, actor)
 
 
 def check_transition(ticket: TicketFacts, actor: Actor, action: str) -> Transition:
-    """The transition if allowed; Forbidden if the role/relation never allows it,
-    Conflict if the ticket's current state or a pending request forbids it now."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise Conflict(f"未知的操作：{action}", code="unknown_action")
-    if not transition.relation_ok(ticket, actor):
-        raise Forbidden(f"您不能对该工单执行“{transition.label}”")
-    if ticket.state not in transition.sources:
-        raise Conflict(
-            f"工单当前状态为“{TicketState(ticket.state).label}”，不能执行“{transition.label}”",
-            code="invalid_transition",
-        )
-    if transition.guard is not None and (reason := transition.guard(ticket)):
-        raise Conflict(reason, code="guard_failed")
-    return transition
+    """The transition if allowed (Forbidden / Conflict otherwise: workflow.Machine.check)."""
+    return TICKET.check(ticket, actor, action)
+
+
+def event_label(action: str) -> str:
+    """A ledger event's name for staff."""
+    return OTHER_EVENTS[action][0] if action in OTHER_EVENTS else TICKET.label(action)
+
+
+def public_label(action: str) -> str:
+    """What the enterprise reads of a ledger event; "" = internal."""
+    if action in OTHER_EVENTS:
+        return OTHER_EVENTS[action][1]
+    found = TICKET.get(action)
+    return found.public if found else ""

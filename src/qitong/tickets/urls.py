@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/pairing/", detail.pairing, name="pairing"),
     path(
+        "<int:pk>/suggestions/<slug:action>/",
+        detail.answer_suggestions,
+        name="answer_suggestions",
+    ),
+    path(
         "<int:ticket_id>/attachments/<int:attachment_id>/",
         downloads.attachment_download,
         name="attachment",

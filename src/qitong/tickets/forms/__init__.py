@@ -1,11 +1,10 @@
-"""Page forms for tickets (see forms.base for how they relate to the services)."""
+"""Page forms for tickets (see core.forms for how they relate to the services)."""
 
-from qitong.tickets.forms.actions import ACTION_FORMS, ActionForm, action_form
-from qitong.tickets.forms.base import ServiceForm, new_idempotency_key
+from qitong.core.forms import ServiceForm, new_idempotency_key
+from qitong.tickets.forms.actions import ActionForm, action_form
 from qitong.tickets.forms.intake import EnterpriseCreateForm, EnterpriseTicketForm, IntakeForm
 
 __all__ = [
-    "ACTION_FORMS",
     "ActionForm",
     "EnterpriseCreateForm",
     "EnterpriseTicketForm",

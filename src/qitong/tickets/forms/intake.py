@@ -8,14 +8,14 @@ from django import forms
 from django.urls import reverse
 
 from qitong.accounts.actor import Actor
-from qitong.directory.models import Region, RegionLevel
-from qitong.enterprises.models import Industry, SizeClass
-from qitong.tickets.forms.base import (
+from qitong.core.forms import (
     MultipleFileField,
     ServiceForm,
     new_idempotency_key,
     select_widget,
 )
+from qitong.directory.models import Region, RegionLevel
+from qitong.enterprises.models import Industry, SizeClass
 from qitong.tickets.models import Category
 from qitong.tickets.states import Channel, ProblemCategory, TicketType, Urgency
 

@@ -1,7 +1,7 @@
 """Answering consultations: at the desk from the knowledge base (即时解答, citing article
 versions; a consultation with no fitting article is a knowledge gap), or by a policy
 specialist reached through routing (refer, offer, accept / decline / reroute, reply).
-Handlers of `ticket_act`."""
+Handlers of the ticket machine."""
 
 from __future__ import annotations
 
@@ -11,43 +11,22 @@ from qitong.knowledge.models import Article, ArticleState, Gap
 from qitong.notifications.services import notify
 from qitong.routing import engine as routing
 from qitong.routing.models import Offer, OfferState
+from qitong.tickets import inputs as I
 from qitong.tickets.models import Citation
-from qitong.tickets.services.context import (
-    SUBJECT,
-    Ctx,
-    Handler,
-    desk_leads,
-    tell,
-    tell_enterprise,
-    whole,
-)
-from qitong.tickets.states import (
-    Milestone,
-    ReplyResult,
-    TicketState,
-    TicketType,
-)
-
-MAX_CITED = 5
+from qitong.tickets.services.context import SUBJECT, Ctx, desk_leads, tell, tell_enterprise
+from qitong.tickets.states import Milestone, ReplyResult, TicketState, TicketType
+from qitong.tickets.transitions import TICKET
 
 
-def _cite(ctx: Ctx) -> None:
+def _cite(ctx: Ctx, given: I.AnswerIn) -> None:
     """`articles`: ids of published articles the answer was given from; their live versions
     are cited on the ticket and in the ledger event."""
-    raw = ctx.data.get("articles") or []
-    if not isinstance(raw, list):
-        raise ValidationFailed(fields={"articles": "引用的知识应为列表"})
-    if len(raw) > MAX_CITED:
-        raise ValidationFailed(fields={"articles": f"最多引用 {MAX_CITED} 条知识"})
     cited = []
-    for i, item in enumerate(raw):
-        pk = whole(item)
+    for i, item in enumerate(given.articles):
         article = (
-            Article.objects.filter(pk=pk, state=ArticleState.PUBLISHED, live__isnull=False)
+            Article.objects.filter(pk=item, state=ArticleState.PUBLISHED, live__isnull=False)
             .select_related("live")
             .first()
-            if pk is not None
-            else None
         )
         if article is None or article.live is None:
             raise ValidationFailed(fields={f"articles.{i}": f"知识 {item} 不存在或未发布"})
@@ -60,7 +39,7 @@ def _cite(ctx: Ctx) -> None:
         Citation.objects.get_or_create(
             ticket=ctx.ticket,
             version=version,
-            defaults={"action": ctx.transition.action, "cited_by": ctx.user, "cited_at": ctx.now},
+            defaults={"action": ctx.transition.name, "cited_by": ctx.user, "cited_at": ctx.now},
         )
     ctx.payload["articles"] = [
         {"id": v.article_id, "version": v.number, "version_id": v.pk, "title": v.title}
@@ -68,12 +47,10 @@ def _cite(ctx: Ctx) -> None:
     ]
 
 
-def _gap(ctx: Ctx) -> None:
+def _gap(ctx: Ctx, given: I.AnswerIn) -> None:
     """A consultation answered without a fitting article is a gap in the knowledge base (the
     operator may say so explicitly: `no_article`)."""
-    flagged = ctx.data.get("no_article", False)
-    if not isinstance(flagged, bool):
-        raise ValidationFailed(fields={"no_article": "应为 true 或 false"})
+    flagged = bool(given.no_article)
     cited = bool(ctx.payload.get("articles"))
     if flagged and cited:
         raise ValidationFailed(fields={"no_article": "已引用知识，不能同时标记“无合适知识”"})
@@ -95,38 +72,38 @@ def _gap(ctx: Ctx) -> None:
     ctx.payload["no_article"] = True
 
 
+@TICKET.handles("answer")
 def _answer(ctx: Ctx) -> None:
-    answer = ctx.text("answer", "答复内容")
-    _cite(ctx)
-    _gap(ctx)
-    ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED, first_contact_resolution=True)
+    given = ctx.args(I.AnswerIn)
+    _cite(ctx, given)
+    _gap(ctx, given)
+    ctx.set(
+        reply_text=given.answer, reply_result=ReplyResult.EXPLAINED, first_contact_resolution=True
+    )
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     tell_enterprise(ctx, "ticket_answered", "您的诉求已答复，请登录查看。")
 
 
-LANGUAGES = {"zh": "汉语", "mn": "蒙古语"}
-
-
+@TICKET.handles("refer")
 def _refer(ctx: Ctx) -> None:
     """To a policy specialist: the one the operator names, or the routing steps' choice
     (routing.engine); either way an offer the specialist accepts or declines."""
     ticket = ctx.ticket
-    domain = str(ctx.data.get("domain") or "").strip()
+    given = ctx.args(I.ReferIn)
+    domain = given.domain
     if domain and not PolicyDomain.objects.filter(code=domain).exists():
         raise ValidationFailed(fields={"domain": f"未知的政策领域：{domain}"})
     if not domain:  # by the appeal's category, where that domain exists here
         derived = routing.domain_for(ticket)
         domain = derived if PolicyDomain.objects.filter(code=derived).exists() else ""
-    language = str(ctx.data.get("language") or "").strip()
-    if language and language not in LANGUAGES:
-        raise ValidationFailed(fields={"language": "服务语言应为 zh（汉语）或 mn（蒙古语）"})
+    language = given.language or ""
     ctx.set(route_domain=domain, route_language=language, routed_at=ctx.now)
-    raw = ctx.data.get("specialist")
-    if raw not in (None, ""):
-        pk = whole(raw)
-        specialist = Specialist.objects.filter(pk=pk, active=True).first() if pk else None
+    if given.specialist is not None:
+        specialist = Specialist.objects.filter(pk=given.specialist, active=True).first()
         if specialist is None:
-            raise ValidationFailed(fields={"specialist": f"未知或已停用的政策专员：{raw}"})
+            raise ValidationFailed(
+                fields={"specialist": f"未知或已停用的政策专员：{given.specialist}"}
+            )
         if not routing.on_duty_now(specialist, ctx.now, ctx.calendar):
             raise ValidationFailed(
                 fields={"specialist": f"{specialist.name} 当前不在岗（或不在值班时段）"}
@@ -200,23 +177,25 @@ def _close_offer(ctx: Ctx, offer: Offer, state: str, reason: str = "") -> None:
     ctx.payload.update(offer=offer.pk, offer_state=state)
 
 
+@TICKET.handles("accept_offer")
 def _accept_offer(ctx: Ctx) -> None:
     _close_offer(ctx, _pending_offer(ctx), OfferState.ACCEPTED)
     ctx.set(specialist_accepted=True)
 
 
+@TICKET.handles("decline_offer")
 def _decline_offer(ctx: Ctx) -> None:
-    reason = ctx.text("reason", "谢绝理由")
+    reason = ctx.args(I.DeclineOfferIn).reason
     offer = _pending_offer(ctx)
     _close_offer(ctx, offer, OfferState.DECLINED, reason)
     _route_on(ctx, after=offer.step)
 
 
+@TICKET.handles("reroute")
 def _reroute(ctx: Ctx) -> None:
     """The sweep moves an offer not accepted in time on; a desk lead may do it at once."""
     offer = _pending_offer(ctx)
     expired = ctx.actor.is_system
-    ctx.text("note", "说明", required=False)
     _close_offer(ctx, offer, OfferState.EXPIRED if expired else OfferState.WITHDRAWN)
     _route_on(ctx, after=offer.step)
 
@@ -228,27 +207,18 @@ def _route_on(ctx: Ctx, *, after: str) -> None:
         _offer(ctx, choice)
         return
     # Nobody left: back to the desk, which answers, dispatches or refers it again.
-    ctx.to_state = TicketState.REGISTERED
+    ctx.go(TicketState.REGISTERED)
     ctx.set(specialist=None, specialist_accepted=False)
     ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
     ctx.payload["back_to_desk"] = True
     tell(desk_leads(ctx.ticket), ctx, "offer_unrouted", "没有政策专员接收该咨询，已退回专席")
 
 
+@TICKET.handles("specialist_reply")
 def _specialist_reply(ctx: Ctx) -> None:
-    answer = ctx.text("answer", "答复内容")
-    _cite(ctx)
-    _gap(ctx)
-    ctx.set(reply_text=answer, reply_result=ReplyResult.EXPLAINED)
+    given = ctx.args(I.SpecialistReplyIn)
+    _cite(ctx, given)
+    _gap(ctx, given)
+    ctx.set(reply_text=given.answer, reply_result=ReplyResult.EXPLAINED)
     ctx.start_milestone(Milestone.CALLBACK, due_field="due_callback_at")
     tell_enterprise(ctx, "ticket_answered", "政策专员已答复您的咨询，请登录查看。")
-
-
-CONSULTING_HANDLERS: dict[str, Handler] = {
-    "answer": _answer,
-    "refer": _refer,
-    "accept_offer": _accept_offer,
-    "decline_offer": _decline_offer,
-    "reroute": _reroute,
-    "specialist_reply": _specialist_reply,
-}

@@ -1,15 +1,13 @@
-"""What every lifecycle action shares (tickets.services.actions runs them): the action's
-context `Ctx` (the locked ticket, the actor, the fields, the clock and the deadline
+"""What every ticket action shares: the context `Ctx` the workflow skeleton hands to the
+handlers (the locked ticket, the actor, the validated input, the clock, plus the deadline
 helpers) and the helpers that find whom to tell and tell them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from qitong.accounts.actor import Actor
 from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core.errors import ValidationFailed
@@ -18,44 +16,25 @@ from qitong.directory.models import Department
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import PendingDecision, Ticket
-from qitong.tickets.transitions import Transition
+from qitong.tickets.transitions import TICKET
+from qitong.workflow.inputs import whole
+from qitong.workflow.skeleton import Action
 
-SUBJECT = "tickets.ticket"
-
-
-MAX_TEXT = 5000
+SUBJECT = TICKET.name
 
 
 @dataclass
-class Ctx:
-    ticket: Ticket
-    user: User | None
-    actor: Actor
-    transition: Transition
-    data: dict[str, Any]
-    now: dt.datetime
-    changed: set[str] = field(default_factory=set)
-    payload: dict[str, Any] = field(default_factory=dict)
-    to_state: str | None = None
+class Ctx(Action[Ticket]):
+    """A ticket action's context: the workflow core's, plus the deadline helpers."""
+
     # A reply held for the department leader's sign-off: its files stay internal until then.
     draft: PendingDecision | None = None
     _calendar: WorkCalendar | None = None
     _policies: Mapping[tuple[str, str, str], Limit] | None = None
 
-    def set(self, **values: Any) -> None:
-        for name, value in values.items():
-            setattr(self.ticket, name, value)
-            self.changed.add(name)
-
-    def text(self, name: str, label: str, *, required: bool = True) -> str:
-        value = str(self.data.get(name) or "").strip()
-        if required and not value:
-            raise ValidationFailed(fields={name: f"请填写{label}"})
-        if len(value) > MAX_TEXT:
-            raise ValidationFailed(fields={name: f"{label}最多 {MAX_TEXT} 字"})
-        if value:
-            self.payload[name] = value
-        return value
+    @property
+    def ticket(self) -> Ticket:
+        return self.subject
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -159,17 +138,6 @@ def tell(users: list[User], ctx: Ctx, kind: str, text: str) -> None:
         )
 
 
-def whole(raw: object) -> int | None:
-    """A whole number from JSON or a form: an int (not a bool) or a string of digits."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
-
-
 def active_department(raw: object, field: str) -> Department:
     pk = whole(raw)
     department = Department.objects.filter(pk=pk, active=True).first() if pk is not None else None
@@ -178,8 +146,6 @@ def active_department(raw: object, field: str) -> Department:
     return department
 
 
-def department_from(ctx: Ctx, name: str) -> Department:
-    raw = ctx.data.get(name)
-    if raw in (None, ""):
-        raise ValidationFailed(fields={name: "请选择承办单位"})
-    return active_department(raw, name)
+def department_from(pk: int | None, name: str) -> Department:
+    """The active department an action names (the schema has checked it is an id)."""
+    return active_department(pk, name)

@@ -1,6 +1,6 @@
 """The departments' part of the loop: dispatch and reassignment, signing, return and
 extension requests and their decisions, suspension, assisting opinions (协办), the reply and
-its optional sign-off by the department leader (审签). Handlers of `ticket_act`."""
+its optional sign-off by the department leader (审签). Handlers of the ticket machine."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from qitong.accounts.roles import Role
 from qitong.core.errors import ValidationFailed
 from qitong.core.workdays import add_working_days
 from qitong.directory.models import Department
+from qitong.tickets import inputs as I
 from qitong.tickets.deadlines import compute_due
 from qitong.tickets.models import Assignment, Attachment, PendingDecision
 from qitong.tickets.services.context import (
     Ctx,
-    Handler,
     active_department,
     department_from,
     department_leaders,
@@ -24,15 +24,9 @@ from qitong.tickets.services.context import (
     desk_leads,
     tell,
     tell_enterprise,
-    whole,
 )
-from qitong.tickets.states import (
-    Milestone,
-    ReplyResult,
-    RequestKind,
-)
-
-MAX_EXTENSION_DAYS = 30
+from qitong.tickets.states import Milestone, RequestKind
+from qitong.tickets.transitions import TICKET
 
 
 def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
@@ -77,13 +71,12 @@ def _start_sign_clock(ctx: Ctx) -> None:
     ctx.payload["due"]["reply"] = reply.due_at.isoformat()
 
 
+@TICKET.handles("dispatch")
 def _dispatch(ctx: Ctx) -> None:
-    lead = department_from(ctx, "department")
-    raw_assisting = ctx.data.get("assisting") or []
-    if not isinstance(raw_assisting, list):
-        raise ValidationFailed(fields={"assisting": "协办单位应为列表"})
+    given = ctx.args(I.DispatchIn)
+    lead = department_from(given.department, "department")
     assisting: list[Department] = []
-    for i, raw in enumerate(raw_assisting):
+    for i, raw in enumerate(given.assisting):
         department = active_department(raw, f"assisting.{i}")
         if department.pk == lead.pk or department in assisting:
             raise ValidationFailed(
@@ -94,6 +87,7 @@ def _dispatch(ctx: Ctx) -> None:
     tell_enterprise(ctx, "ticket_dispatched", f"您的诉求已转 {lead.name} 办理。")
 
 
+@TICKET.handles("sign")
 def _sign(ctx: Ctx) -> None:
     assert ctx.actor.department_id is not None  # the transition's relation guarantees it
     Assignment.objects.filter(
@@ -105,12 +99,12 @@ def _sign(ctx: Ctx) -> None:
     ctx.resume_milestone(Milestone.REPLY, ctx.ticket.due_reply_at)
 
 
-def _open_request(ctx: Ctx, kind: RequestKind, **extra: Any) -> None:
+def _open_request(ctx: Ctx, kind: RequestKind, reason: str, **extra: Any) -> None:
     assert ctx.user is not None
     PendingDecision.objects.create(
         ticket=ctx.ticket,
         kind=kind,
-        reason=ctx.payload["reason"],
+        reason=reason,
         requested_by=ctx.user,
         requested_at=ctx.now,
         **extra,
@@ -119,28 +113,25 @@ def _open_request(ctx: Ctx, kind: RequestKind, **extra: Any) -> None:
     tell(desk_leads(ctx.ticket), ctx, f"{kind}_requested", f"承办单位提交了{kind.label}，请审批")
 
 
+@TICKET.handles("request_return")
 def _request_return(ctx: Ctx) -> None:
-    ctx.text("reason", "退单理由")
-    basis = ctx.text("legal_basis", "退单依据（法律法规或职责文件）")
-    _open_request(ctx, RequestKind.RETURN, legal_basis=basis)
+    given = ctx.args(I.RequestReturnIn)
+    _open_request(ctx, RequestKind.RETURN, given.reason, legal_basis=given.legal_basis)
 
 
+@TICKET.handles("request_extension")
 def _request_extension(ctx: Ctx) -> None:
-    days = whole(ctx.data.get("days"))
-    if days is None:
-        raise ValidationFailed(fields={"days": "请填写延期的工作日数"})
-    if not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise ValidationFailed(fields={"days": f"延期工作日数应在 1 到 {MAX_EXTENSION_DAYS} 之间"})
-    ctx.payload["days"] = days
-    ctx.text("reason", "延期理由")
-    _open_request(ctx, RequestKind.EXTENSION, days=days)
+    given = ctx.args(I.RequestExtensionIn)
+    ctx.payload["days"] = given.days
+    _open_request(ctx, RequestKind.EXTENSION, given.reason, days=given.days)
 
 
 def _decide(ctx: Ctx, kind: RequestKind, approved: bool) -> PendingDecision:
+    """Decide the pending request (the refusals' schemas require the note)."""
     request = PendingDecision.objects.select_for_update().get(
         ticket=ctx.ticket, kind=kind, decided_at__isnull=True
     )
-    note = ctx.text("note", "审批意见", required=not approved)
+    note = str(ctx.payload.get("note", ""))
     request.approved, request.decided_by, request.decided_at = approved, ctx.user, ctx.now
     request.decision_note = note
     request.save(update_fields=["approved", "decided_by", "decided_at", "decision_note"])
@@ -156,6 +147,7 @@ def _decide(ctx: Ctx, kind: RequestKind, approved: bool) -> PendingDecision:
     return request
 
 
+@TICKET.handles("approve_return")
 def _approve_return(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.RETURN, True)
     Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
@@ -163,10 +155,12 @@ def _approve_return(ctx: Ctx) -> None:
     ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
 
 
+@TICKET.handles("refuse_return")
 def _refuse_return(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.RETURN, False)
 
 
+@TICKET.handles("approve_extension")
 def _approve_extension(ctx: Ctx) -> None:
     request = _decide(ctx, RequestKind.EXTENSION, True)
     days = request.days or 0
@@ -182,16 +176,18 @@ def _approve_extension(ctx: Ctx) -> None:
     )
 
 
+@TICKET.handles("refuse_extension")
 def _refuse_extension(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.EXTENSION, False)
 
 
+@TICKET.handles("suspend")
 def _suspend(ctx: Ctx) -> None:
-    ctx.text("reason", "挂起原因（需企业补充的材料）")
     ctx.set(suspended_at=ctx.now)
     tell_enterprise(ctx, "ticket_suspended", f"办理需要您补充材料：{ctx.payload['reason']}")
 
 
+@TICKET.handles("resume")
 def _resume(ctx: Ctx) -> None:
     """The clock was paused: every running deadline moves by the time spent suspended."""
     ticket = ctx.ticket
@@ -203,14 +199,14 @@ def _resume(ctx: Ctx) -> None:
     }
     ctx.set(suspended_at=None, **shifted)
     ctx.payload["paused_seconds"] = int(paused.total_seconds())
-    ctx.text("note", "说明", required=False)
 
 
+@TICKET.handles("assist")
 def _assist(ctx: Ctx) -> None:
     """An assisting department's opinion to the lead; the ticket stays where it is."""
     department_id = ctx.actor.department_id
     assert department_id is not None  # the transition's relation guarantees it
-    opinion = ctx.text("opinion", "协办意见")
+    opinion = ctx.args(I.AssistIn).opinion
     Assignment.objects.filter(
         ticket=ctx.ticket,
         active=True,
@@ -228,18 +224,11 @@ def _assist(ctx: Ctx) -> None:
     )
 
 
-def _reply_fields(ctx: Ctx) -> tuple[str, str]:
-    result = str(ctx.data.get("result") or "")
-    if result not in ReplyResult.values:
-        raise ValidationFailed(
-            fields={"result": "办理结果应为 resolved、partly_resolved 或 explained"}
-        )
-    ctx.payload["result"] = result
-    return result, ctx.text("explanation", "答复说明")
-
-
+@TICKET.handles("reply")
 def _reply(ctx: Ctx) -> None:
-    result, explanation = _reply_fields(ctx)
+    given = ctx.args(I.ReplyIn)
+    result, explanation = str(given.result), given.explanation
+    ctx.payload["result"] = result
     lead = ctx.ticket.lead_department
     assert lead is not None  # the transition's relation guarantees it
     if ctx.actor.role == Role.HANDLER and lead.reply_needs_signoff:
@@ -256,7 +245,7 @@ def _reply(ctx: Ctx) -> None:
         )
         ctx.set(pending_request=RequestKind.SIGNOFF)
         ctx.payload["signoff"] = "requested"
-        ctx.to_state = None
+        ctx.stay()
         tell(department_leaders(lead.pk), ctx, "signoff_requested", "承办人提交了答复稿，请审签")
         return
     _replied(ctx, result, explanation)
@@ -271,10 +260,11 @@ def _replied(ctx: Ctx, result: str, explanation: str) -> None:
     tell(desk_leads(ctx.ticket), ctx, "ticket_replied", "承办单位已答复，请审核")
 
 
+@TICKET.handles("approve_reply")
 def _approve_reply(ctx: Ctx) -> None:
     """The leader signs the draft off (optionally amending its text): it becomes the reply."""
     draft = _decide(ctx, RequestKind.SIGNOFF, True)
-    explanation = ctx.text("explanation", "答复说明", required=False) or draft.reply_text
+    explanation = ctx.args(I.ApproveReplyIn).explanation or draft.reply_text
     if explanation != draft.reply_text:
         ctx.payload["amended"] = True
     ctx.payload["result"] = draft.reply_result
@@ -284,15 +274,16 @@ def _approve_reply(ctx: Ctx) -> None:
     _replied(ctx, draft.reply_result, explanation)
 
 
+@TICKET.handles("refuse_reply")
 def _refuse_reply(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.SIGNOFF, False)
 
 
+@TICKET.handles("reassign")
 def _reassign(ctx: Ctx) -> None:
-    lead = department_from(ctx, "department")
+    lead = department_from(ctx.args(I.ReassignIn).department, "department")
     if lead.pk == ctx.ticket.lead_department_id:
         raise ValidationFailed(fields={"department": "改派的单位与当前主办单位相同"})
-    ctx.text("reason", "改派原因", required=False)
     ticket = ctx.ticket
     previous = ticket.lead_department_id
     # Only the lead changes: assisting departments keep their part and their opinions, except
@@ -310,22 +301,3 @@ def _reassign(ctx: Ctx) -> None:
         department_staff(lead.pk), ctx, "ticket_dispatched", "有改派给本单位的工单，请及时签收办理"
     )
     tell(department_staff(previous), ctx, "ticket_reassigned", f"该工单已改派至 {lead.name}")
-
-
-DEPARTMENT_HANDLERS: dict[str, Handler] = {
-    "dispatch": _dispatch,
-    "sign": _sign,
-    "request_return": _request_return,
-    "request_extension": _request_extension,
-    "approve_return": _approve_return,
-    "refuse_return": _refuse_return,
-    "approve_extension": _approve_extension,
-    "refuse_extension": _refuse_extension,
-    "suspend": _suspend,
-    "resume": _resume,
-    "assist": _assist,
-    "reply": _reply,
-    "approve_reply": _approve_reply,
-    "refuse_reply": _refuse_reply,
-    "reassign": _reassign,
-}

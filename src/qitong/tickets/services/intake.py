@@ -16,6 +16,7 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.errors import Forbidden, ValidationFailed
+from qitong.core.uploads import CheckedFile, check_uploads
 from qitong.core.workdays import LOCAL_TZ, WorkingHours, load_calendar
 from qitong.directory.models import Desk
 from qitong.enterprises.models import Enterprise
@@ -24,7 +25,7 @@ from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
-from qitong.tickets.services.attachments import CheckedFile, check_uploads, store_attachments
+from qitong.tickets.services.attachments import store_attachments
 from qitong.tickets.states import (
     Channel,
     Milestone,

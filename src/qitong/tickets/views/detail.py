@@ -7,6 +7,7 @@ version the page showed, so an action taken on a stale page is a conflict, not a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -17,10 +18,14 @@ from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
+from qitong.accounts.roles import Role
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.navigation import home_url_for
 from qitong.directory.models import Specialist
+from qitong.knowledge.models import ArticleVersion
+from qitong.knowledge.search import search_articles
+from qitong.knowledge.text import plain_text
 from qitong.routing.models import Pairing
 from qitong.routing.services import pairing_set
 from qitong.tickets.forms import ActionForm, action_form
@@ -33,10 +38,10 @@ from qitong.tickets.presenters import (
     present,
     timeline,
 )
-from qitong.tickets.selectors import ticket_get, tickets_visible_to
+from qitong.tickets.selectors import ticket_get, ticket_or_none, tickets_visible_to
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import Milestone
-from qitong.tickets.transitions import TRANSITIONS
+from qitong.tickets.transitions import TICKET
 from qitong.tickets.views.common import (
     DESK_ROLES,
     STAFF_ROLES,
@@ -168,30 +173,70 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "tickets/detail.html", staff_context(ticket, actor, None))
 
 
-def run_action(
-    request: HttpRequest,
-    *,
-    pk: int,
-    action: str,
-    build: ContextBuilder,
-    page: str,
-    partial: str,
-    detail_url_name: str,
+def _refused(
+    request: HttpRequest, exc: Conflict | Forbidden, ctx: ActionPage, ticket: Ticket, actor: Actor
 ) -> HttpResponse:
+    status = 409 if isinstance(exc, Conflict) else 403
+    if is_htmx(request):
+        return message_oob(
+            request,
+            errors_id=f"{ctx.action}-errors",
+            message=exc.message,
+            refresh_url=reverse(ctx.detail_url_name, args=[ticket.pk]),
+            status=status,
+        )
+    context = ctx.build(ticket, actor, None) | {"problem": exc.message}
+    return render(request, ctx.page, context, status=status)
+
+
+def _done(request: HttpRequest, ctx: ActionPage, actor: Actor, pk: int) -> HttpResponse:
+    """After the action: the refreshed ticket (htmx) or a redirect to it; the actor's home
+    when the action handed the ticket out of its scope (a declined offer)."""
+    done = f"已{TICKET.label(ctx.action)}"
+    fresh = ticket_or_none(actor, pk)  # one read: still in scope, and what to show
+    if fresh is None:
+        messages.success(request, f"{done}，该工单已转出您的范围")
+        home = home_url_for(request.user)
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = home
+            return response
+        return redirect(home)
+    if is_htmx(request):
+        context = ctx.build(fresh, actor, None) | {"flash": done, "oob": True}
+        state = context.get("plain_state") or fresh.get_state_display()
+        if state not in done:
+            context["flash_state"] = state
+        return render(request, ctx.partial, context)
+    messages.success(request, done)
+    return redirect(ctx.detail_url_name, pk)
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    """Where an action was posted from: the staff ticket page or the enterprise's portal."""
+
+    action: str
+    build: ContextBuilder
+    page: str
+    partial: str
+    detail_url_name: str
+
+
+def run_action(request: HttpRequest, *, pk: int, ctx: ActionPage) -> HttpResponse:
     """Take one action from a page form. Field errors go beside the fields (400), a conflict
-    or refusal above the form with a refresh link (409/403); success shows the refreshed
-    ticket (htmx) or redirects to it."""
+    or refusal above the form with a refresh link (409/403)."""
     user: User = user_of(request)
     actor = actor_of(user)
     ticket = ticket_or_404(actor, pk)
-    form = action_form(action, ticket=ticket, actor=actor, data=request.POST, files=request.FILES)
-    errors_id = f"{action}-errors"
-    refresh_url = reverse(detail_url_name, args=[pk])
+    form = action_form(
+        ctx.action, ticket=ticket, actor=actor, data=request.POST, files=request.FILES
+    )
     if form.is_valid():
         try:
             ticket_act(
                 ticket_id=pk,
-                action=action,
+                action=ctx.action,
                 user=user,
                 data=form.service_data(),
                 expected_version=form.cleaned_data.get("version"),
@@ -200,55 +245,48 @@ def run_action(
         except ValidationFailed as exc:
             form.apply_errors(exc)
         except (Conflict, Forbidden) as exc:
-            status = 409 if isinstance(exc, Conflict) else 403
-            if is_htmx(request):
-                return message_oob(
-                    request,
-                    errors_id=errors_id,
-                    message=exc.message,
-                    refresh_url=refresh_url,
-                    status=status,
-                )
-            context = build(ticket, actor, None) | {"problem": exc.message}
-            return render(request, page, context, status=status)
+            return _refused(request, exc, ctx, ticket, actor)
         except NotFound:
             raise Http404("out of scope") from None
     if form.errors:
         if is_htmx(request):
-            return errors_oob(request, form, errors_id=errors_id)
-        return render(request, page, build(ticket, actor, form), status=400)
-    done = f"已{TRANSITIONS[action].label}"
-    if not tickets_visible_to(actor).filter(pk=pk).exists():
-        # The action handed the ticket on (a declined offer): back to the actor's home.
-        messages.success(request, f"{done}，该工单已转出您的范围")
-        home = home_url_for(user)
-        if is_htmx(request):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = home
-            return response
-        return redirect(home)
-    if is_htmx(request):
-        fresh = ticket_or_404(actor, pk)
-        context = build(fresh, actor, None) | {"flash": done, "oob": True}
-        state = context.get("plain_state") or fresh.get_state_display()
-        if state not in done:
-            context["flash_state"] = state
-        return render(request, partial, context)
-    messages.success(request, done)
-    return redirect(detail_url_name, pk)
+            return errors_oob(request, form, errors_id=form.errors_id)
+        return render(request, ctx.page, ctx.build(ticket, actor, form), status=400)
+    return _done(request, ctx, actor, pk)
+
+
+@role_required(*DESK_ROLES, Role.SPECIALIST)
+def answer_suggestions(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Knowledge-base suggestions for an answer form, loaded when the form is opened (the
+    page itself never waits for the search)."""
+    if action not in ("answer", "specialist_reply"):
+        raise Http404("unknown action")
+    actor = actor_of(user_of(request))
+    ticket = ticket_or_404(actor, pk)
+    hits = search_articles(
+        f"{ticket.title} {ticket.content}", region_code=ticket.region_code, limit=5
+    )
+    bodies = dict(
+        ArticleVersion.objects.filter(pk__in=[h.version_id for h in hits]).values_list("pk", "body")
+    )
+    return render(
+        request,
+        "tickets/_kb_cite.html",
+        {
+            "suggestions": hits,
+            "fill_texts": {h.article_id: plain_text(bodies.get(h.version_id, "")) for h in hits},
+            "answer_id": f"id_{action}-answer",
+            "articles_name": f"{action}-articles",
+        },
+    )
 
 
 @role_required(*STAFF_ROLES)
 @require_POST
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    if action not in TRANSITIONS:
+    if action not in TICKET:
         raise Http404("unknown action")
-    return run_action(
-        request,
-        pk=pk,
-        action=action,
-        build=staff_context,
-        page="tickets/detail.html",
-        partial="tickets/_detail.html",
-        detail_url_name="tickets:detail",
+    page = ActionPage(
+        action, staff_context, "tickets/detail.html", "tickets/_detail.html", "tickets:detail"
     )
+    return run_action(request, pk=pk, ctx=page)

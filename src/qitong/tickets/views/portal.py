@@ -27,8 +27,9 @@ from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import attachments_for, citations_for, present, timeline
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.states import Channel, Milestone, TicketState, Urgency
+from qitong.tickets.transitions import PORTAL_ACTIONS
 from qitong.tickets.views.common import errors_oob, is_htmx, user_of
-from qitong.tickets.views.detail import action_forms, run_action, ticket_or_404
+from qitong.tickets.views.detail import ActionPage, action_forms, run_action, ticket_or_404
 
 S = TicketState
 # The state in words an enterprise understands (internal steps such as the desk's review of
@@ -47,9 +48,6 @@ PLAIN_STATE = {
     S.WITHDRAWN: "已撤回",
     S.MERGED: "已合并办理",
 }
-# The reply reaches the enterprise once the desk has accepted it (or answered itself).
-REPLY_VISIBLE = frozenset({S.AWAITING_CALLBACK, S.CLOSED})
-PORTAL_ACTIONS = frozenset({"withdraw", "supplement", "rate"})
 
 
 def plain_state(ticket: Ticket) -> str:
@@ -90,7 +88,7 @@ def portal_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> di
         "shown": shown,
         "plain_state": plain_state(ticket),
         "due": promised_due(ticket),
-        "reply_visible": ticket.state in REPLY_VISIBLE and bool(ticket.reply_text),
+        "reply_visible": bool(shown["reply_text"]),  # the presenter's rule (reply_visible)
         "timeline": timeline(ticket, actor),
         "attachments": attachments_for(ticket, actor),
         "citations": citations_for(ticket),
@@ -150,12 +148,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in PORTAL_ACTIONS:
         raise Http404("not an enterprise action")
-    return run_action(
-        request,
-        pk=pk,
-        action=action,
-        build=portal_context,
-        page="tickets/portal_detail.html",
-        partial="tickets/_portal_detail.html",
-        detail_url_name="portal:detail",
+    page = ActionPage(
+        action,
+        portal_context,
+        "tickets/portal_detail.html",
+        "tickets/_portal_detail.html",
+        "portal:detail",
     )
+    return run_action(request, pk=pk, ctx=page)

@@ -1,4 +1,4 @@
-"""Page forms for tickets. They render fields and turn posted strings into what the services
+"""The base of page forms that front a service. They render fields and turn posted strings into what the services
 take; the rules (what is required, what is valid) stay in the services, whose per-field errors
 are put back beside the fields (`apply_errors`). So a page and the API always agree.
 
@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from django import forms
 
 from qitong.core.errors import DomainError
-from qitong.tickets.services.attachments import ALLOWED, MAX_BYTES, MAX_FILES
+from qitong.core.uploads import ALLOWED, MAX_BYTES, MAX_FILES
 
 ATTACHMENT_HELP = (
     f"PDF、图片（JPG/PNG/GIF/WEBP）或 Office 文档，单个不超过 {MAX_BYTES // 1024 // 1024} MB，"
@@ -31,7 +31,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files under one name; checked by tickets.services.attachments, not here."""
+    """Several files under one name; checked by core.uploads (in the service), not here."""
 
     widget = MultipleFileInput
 
@@ -48,7 +48,7 @@ class MultipleFileField(forms.FileField):
 class ServiceForm(forms.Form):
     """Base: marks the fields the service requires and maps service errors onto fields."""
 
-    required_fields: ClassVar[tuple[str, ...]] = ()
+    required_fields: tuple[str, ...] = ()
     # service field name → form field name, where they differ
     error_fields: ClassVar[dict[str, str]] = {}
 

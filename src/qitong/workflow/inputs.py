@@ -1,0 +1,341 @@
+"""Typed action input: one pydantic model per action, built from a few field kinds that carry
+Chinese messages, so the service, the API (OpenAPI body) and the page form agree on one rule.
+
+Every field has a default and says for itself whether it is required: pydantic then reports
+every bad field at once, in our words ("请填写退单理由"), instead of a generic "missing". A page
+posts strings and the API posts JSON; the kinds accept both ("3" and 3 for a number), never a
+JSON boolean for a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from qitong.core.errors import ValidationFailed
+
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How a page shows the field (pydantic ignores this metadata; the form reads it)."""
+
+    kind: str  # text | textarea | choice | number | flag | ref | refs
+    label: str
+    required: bool = False
+    rows: int = 3
+    hint: str = ""
+    # Copied into the ledger event's payload when not empty (notes, reasons, answers).
+    record: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+class Input(BaseModel):
+    """Base of every action's input. Unknown keys are ignored (clients send `version`)."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
+    hint: ClassVar[str] = ""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: Any
+    ) -> JsonSchemaValue:
+        """Fields are defaulted so that our validators word the "missing" error; the
+        document still lists the required ones."""
+        out: JsonSchemaValue = handler(schema)
+        required = [name for name, widget in widgets(cls).items() if widget.required]
+        if required and "properties" in out:
+            out["required"] = required
+        return out
+
+    def recorded(self) -> dict[str, Any]:
+        """The fields the ledger keeps as they were typed."""
+        return {
+            name: getattr(self, name)
+            for name, widget in widgets(type(self)).items()
+            if widget.record and getattr(self, name) not in ("", None)
+        }
+
+
+class NoInput(Input):
+    """An action that takes no fields."""
+
+
+def widgets(model: type[BaseModel]) -> dict[str, Widget]:
+    found = {}
+    for name, info in model.model_fields.items():
+        widget = next((m for m in info.metadata if isinstance(m, Widget)), None)
+        if widget is not None:
+            found[name] = widget
+    return found
+
+
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _field(default: Any, widget: Widget, *validators: Any, **schema: Any) -> Any:
+    """A pydantic field whose metadata carries its validators and its widget; used as a
+    default (`reason: str = Text("退单理由")`) so type checkers read a plain type."""
+    extra = {k: v for k, v in schema.items() if v is not None}
+    info = Field(
+        default=default,
+        title=widget.label,
+        description=widget.hint or None,
+        json_schema_extra=extra or None,
+    )
+    info.metadata += [*validators, widget]
+    return info
+
+
+def _as_text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise _fail("text_type", "应为文字")
+    return str(raw).strip()
+
+
+def Text(
+    label: str,
+    *,
+    required: bool = True,
+    rows: int = 3,
+    max_length: int = MAX_TEXT,
+    hint: str = "",
+    record: bool = True,
+) -> Any:
+    """Free text, trimmed; "" when absent. `rows` > 1 is a textarea on the page."""
+
+    def check(value: str) -> str:
+        if required and not value:
+            raise _fail("required", f"请填写{label}")
+        if len(value) > max_length:
+            raise _fail("too_long", f"{label}最多 {max_length} 字")
+        return value
+
+    widget = Widget("textarea" if rows > 1 else "text", label, required, rows, hint, record)
+    return _field(
+        "", widget, BeforeValidator(_as_text), AfterValidator(check), maxLength=max_length
+    )
+
+
+def whole(raw: object) -> int | None:
+    """A whole number from JSON or a form: an int (not a bool) or a string of digits."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+def _number(message: str) -> Callable[[object], int | None]:
+    def parse(raw: object) -> int | None:
+        if raw in (None, ""):
+            return None
+        value = whole(raw)
+        if value is None:
+            raise _fail("number", message)
+        return value
+
+    return parse
+
+
+def Number(
+    label: str,
+    *,
+    required: bool = True,
+    ge: int | None = None,
+    le: int | None = None,
+    missing: str = "",
+    invalid: str = "",
+    hint: str = "",
+    kind: str = "number",
+) -> Any:
+    """A whole number (an id, a count of days). `missing` / `invalid` word the errors."""
+    ranged = ge is not None and le is not None
+    invalid = invalid or (f"{label}应在 {ge} 到 {le} 之间" if ranged else f"{label}应为整数")
+
+    def check(value: int | None) -> int | None:
+        if value is None:
+            if required:
+                raise _fail("required", missing or f"请填写{label}")
+            return None
+        if (ge is not None and value < ge) or (le is not None and value > le):
+            raise _fail("out_of_range", invalid)
+        return value
+
+    widget = Widget(kind, label, required, hint=hint)
+    return _field(
+        None,
+        widget,
+        BeforeValidator(_number(invalid)),
+        AfterValidator(check),
+        minimum=ge,
+        maximum=le,
+    )
+
+
+def Ref(label: str, *, required: bool = True, missing: str = "", hint: str = "") -> Any:
+    """The id of another record (a department, a specialist): its existence and whether the
+    actor may use it are the handler's to check, against the database."""
+    return Number(
+        label,
+        required=required,
+        missing=missing or f"请选择{label}",
+        invalid=f"{label}应为编号（整数）",
+        hint=hint,
+        kind="ref",
+    )
+
+
+def _id(raw: object) -> int:
+    value = whole(raw)
+    if value is None:
+        raise _fail("number", f"应为编号（整数）：{raw}")
+    return value
+
+
+Id = Annotated[int, BeforeValidator(_id)]  # an item of `Refs`
+
+
+def Refs(label: str, *, max_items: int = 20, hint: str = "") -> Any:
+    """A list of ids (`assisting: list[Id] = Refs("协办单位")`); a bad item is named by its
+    position (`assisting.1`)."""
+
+    def as_list(raw: object) -> object:
+        if raw in (None, ""):
+            return []
+        if isinstance(raw, str | bytes | dict) or not isinstance(raw, Iterable):
+            raise _fail("list_type", f"{label}应为列表")
+        items = list(raw)
+        if len(items) > max_items:
+            raise _fail("too_many", f"{label}最多 {max_items} 个")
+        return items
+
+    return _field([], Widget("refs", label, False, hint=hint), BeforeValidator(as_list))
+
+
+def Choice(
+    label: str,
+    choices: Iterable[tuple[Any, Any]],
+    *,
+    required: bool = True,
+    invalid: str = "",
+    hint: str = "",
+    integer: bool = False,
+) -> Any:
+    """One of fixed values (a TextChoices' or IntegerChoices' `.choices`)."""
+    pairs = tuple((value, str(text)) for value, text in choices)
+    values = [v for v, _ in pairs]
+    invalid = invalid or f"{label}应为：" + "、".join(f"{v}（{t}）" for v, t in pairs)
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            return None
+        value = whole(raw) if integer else raw if isinstance(raw, str) else None
+        if value is None:
+            raise _fail("choice", invalid)
+        return value
+
+    def check(value: object) -> object:
+        if value is None:
+            if required:
+                raise _fail("required", invalid)
+            return None
+        if value not in values:
+            raise _fail("choice", invalid)
+        return value
+
+    widget = Widget(
+        "choice", label, required, hint=hint, choices=tuple((str(v), t) for v, t in pairs)
+    )
+    return _field(None, widget, BeforeValidator(parse), AfterValidator(check), enum=values)
+
+
+def Flag(label: str, *, required: bool = False, invalid: str = "", hint: str = "") -> Any:
+    """A yes/no: JSON true/false only (a page form turns its checkbox or radios into one)."""
+    invalid = invalid or f"{label}应为 true 或 false"
+
+    def parse(raw: object) -> object:
+        if raw is None:
+            return None
+        if not isinstance(raw, bool):
+            raise _fail("flag", invalid)
+        return raw
+
+    def check(value: bool | None) -> bool | None:
+        if value is None and required:
+            raise _fail("required", invalid)
+        return value
+
+    widget = Widget("flag", label, required, hint=hint)
+    return _field(
+        None if required else False, widget, BeforeValidator(parse), AfterValidator(check)
+    )
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Every error of a pydantic validation, keyed by the field path (`assisting.0`)."""
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err.get("loc", ())) or "__all__"
+        fields.setdefault(name, plain_message(err))
+    return fields
+
+
+def plain_message(err: Any) -> str:
+    """Our own errors carry their Chinese message; pydantic's generic ones get a short one."""
+    kind = str(err.get("type", ""))
+    if kind == "missing":
+        return "必填"
+    if kind == "string_too_long":
+        return f"过长（最多 {err.get('ctx', {}).get('max_length')} 个字符）"
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return str(err.get("msg")) if kind in ("text_type", "list_type") else "格式不正确"
+    if kind in ("enum", "literal_error"):
+        return f"取值无效：{err.get('ctx', {}).get('expected', '')}"
+    return str(err.get("msg", "无效")).removeprefix("Value error, ")
+
+
+def parse_input(model: type[Input], data: dict[str, Any] | None) -> Input:
+    """The validated input, or ValidationFailed naming every bad field at once."""
+    try:
+        return model.model_validate(dict(data or {}))
+    except ValidationError as exc:
+        raise ValidationFailed(fields=field_errors(exc)) from None
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with `$defs` references resolved in place (an OpenAPI
+    operation's request body must not point at a document-local `$defs`)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
