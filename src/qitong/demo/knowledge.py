@@ -76,5 +76,5 @@ def load_knowledge(path: Path = DATA) -> int:
                 at=now,
                 payload={"title": article.title, "source": "demo", "code": article.code},
             )
-            article_publish(pk=article.pk, user=None, system=True)
+            article_publish(pk=article.pk, user=None)
     return len(todo)

@@ -23,6 +23,7 @@ from qitong.knowledge.services import (
     article_submit,
     article_withdraw,
 )
+from qitong.knowledge.transitions import allowed_actions
 
 router = Router(tags=["知识库"])
 
@@ -65,6 +66,7 @@ class ArticleOut(Schema):
     department: str
     live: VersionOut | None
     draft: dict[str, Any] | None = Field(description="维护单位可见的工作稿")
+    allowed_actions: list[str] = Field(description="当前用户现在可执行的操作")
 
 
 class ArticleIn(Schema):
@@ -81,7 +83,7 @@ class ArticleIn(Schema):
 
 
 class WithdrawIn(Schema):
-    reason: str = ""
+    reason: str = Field(default="", description="撤回理由（必填，最多 500 字）")
 
 
 def _user(request: HttpRequest) -> User:
@@ -125,6 +127,7 @@ def _article(article: Article, user: User) -> dict[str, Any]:
         "department": article.department.name,
         "live": _version(article.live) if article.live else None,
         "draft": draft,
+        "allowed_actions": allowed_actions(article, actor),
     }
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import QuerySet
 
-from qitong.accounts.actor import Actor, actor_of
+from qitong.accounts.actor import SYSTEM, Actor, actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
@@ -31,12 +32,14 @@ from qitong.knowledge.models import (
 )
 from qitong.knowledge.search import index_version, unindex_version
 from qitong.knowledge.text import clean_html, plain_text, segmented
+from qitong.knowledge.transitions import ARTICLE
 from qitong.ledger.services import ledger_record
+from qitong.workflow.skeleton import Action, Subject, act
 
-SUBJECT = "knowledge.article"
+SUBJECT = ARTICLE.name
 MAX_BODY = 20000
 EDITOR_ROLES = frozenset({*DEPARTMENT_ROLES, Role.ADMIN})
-PUBLISHER_ROLES = frozenset({Role.DEPT_LEADER, Role.ADMIN})
+PUBLISHER_ROLES = frozenset({Role.DEPT_LEADER, Role.ADMIN})  # the publish relation's roles
 
 
 @dataclass
@@ -216,162 +219,120 @@ def article_create(*, data: ArticleInput, user: User) -> Article:
 
 def article_update(*, pk: int, data: ArticleInput, user: User) -> Article:
     """Edit the working copy; a published article stays live as it was until the edit is
-    published as a new version."""
-    actor = actor_of(user)
-    _may_edit(actor)
-    with transaction.atomic():
-        article = _locked(pk)
-        _may_edit(actor, article)
-        if article.state == ArticleState.IN_REVIEW:
-            raise Conflict("知识正在审核中，审核完成后再修改", code="invalid_transition")
-        fields = _clean(data, actor, pk=article.pk)
-        changed = sorted(k for k, v in fields.items() if getattr(article, k) != v)
-        for name, value in fields.items():
-            setattr(article, name, value)
-        before = article.state
-        if article.state != ArticleState.PUBLISHED:
-            article.state = ArticleState.DRAFT
-        article.updated_at = clock.now()
-        article.save()
-        _record(
-            article,
-            "update",
-            user,
-            article.updated_at,
-            from_state=before,
-            payload={"changed": changed},
-        )
-    return article
+    published as a new version (a draft or a withdrawn article becomes a draft)."""
+    return act(
+        ARTICLES,
+        pk=pk,
+        action="update",
+        actor=actor_of(user),
+        user=user,
+        extra={"article": data},
+    ).subject
 
 
-def _transition(
-    *,
-    pk: int,
-    user: User,
-    action: str,
-    allowed_from: set[str],
-    to_state: str,
-    roles: frozenset[str],
-) -> tuple[Article, str]:
-    actor = actor_of(user)
-    _may_edit(actor)
-    article = _locked(pk)
-    _may_edit(actor, article)
-    if actor.role not in roles:
-        raise Forbidden("只有维护单位的部门领导或管理员可以发布、撤回知识")
-    if article.state not in allowed_from:
-        raise Conflict(
-            f"知识当前为“{ArticleState(article.state).label}”，不能执行该操作",
-            code="invalid_transition",
-        )
-    return article, article.state
+@ARTICLE.handles("update")
+def _update(ctx: Action[Article]) -> None:
+    """The article's fields are checked by `_clean` (shared with the Excel import), every bad
+    field at once."""
+    article = ctx.subject
+    fields = _clean(ctx.extra["article"], ctx.actor, pk=article.pk)
+    ctx.payload["changed"] = sorted(k for k, v in fields.items() if getattr(article, k) != v)
+    ctx.set(**fields)
+    if ctx.from_state == ArticleState.PUBLISHED:
+        ctx.stay()
+
+
+def articles_editable_by(actor: Actor) -> QuerySet[Article]:
+    """What an actor may act on: its department's articles (administrators and the system:
+    all); anything else is out of scope (404)."""
+    if actor.role == Role.ADMIN or actor.is_system:
+        return Article.objects.all()
+    if actor.role in DEPARTMENT_ROLES and actor.department_id is not None:
+        return Article.objects.filter(department_id=actor.department_id)
+    return Article.objects.none()
+
+
+ARTICLES: Subject[Article] = Subject(
+    machine=ARTICLE,
+    scope=articles_editable_by,
+    touched_field="updated_at",
+    stale_message="该知识刚被他人修改过，请刷新后再试",
+)
+
+
+def article_act(
+    *, pk: int, action: str, user: User | None, data: dict[str, Any] | None = None
+) -> Article:
+    """Take `action` on an article (user None = the system) on the workflow core."""
+    actor = actor_of(user) if user is not None else SYSTEM
+    return act(ARTICLES, pk=pk, action=action, actor=actor, user=user, data=data).subject
 
 
 def article_submit(*, pk: int, user: User) -> Article:
-    with transaction.atomic():
-        article, before = _transition(
-            pk=pk,
-            user=user,
-            action="submit",
-            allowed_from={ArticleState.DRAFT},
-            to_state=ArticleState.IN_REVIEW,
-            roles=EDITOR_ROLES,
-        )
-        article.state, article.updated_at = ArticleState.IN_REVIEW, clock.now()
-        article.save(update_fields=["state", "updated_at"])
-        _record(article, "submit", user, article.updated_at, from_state=before)
-    return article
+    return article_act(pk=pk, action="submit", user=user)
 
 
-def article_publish(*, pk: int, user: User | None, system: bool = False) -> Article:
+def article_publish(*, pk: int, user: User | None) -> Article:
     """Freeze the working copy as the next version and make it the live, searchable one
-    (the previous live version stays readable for the tickets that cite it)."""
-    with transaction.atomic():
-        if system:  # the demo loader and imports publish as the system
-            article = _locked(pk)
-            before = article.state
-        else:
-            assert user is not None
-            article, before = _transition(
-                pk=pk,
-                user=user,
-                action="publish",
-                allowed_from={ArticleState.DRAFT, ArticleState.IN_REVIEW, ArticleState.PUBLISHED},
-                to_state=ArticleState.PUBLISHED,
-                roles=PUBLISHER_ROLES,
-            )
-        now = clock.now()
-        previous = article.live
-        number = (
-            article.versions.order_by("-number").values_list("number", flat=True).first() or 0
-        ) + 1
-        version = ArticleVersion.objects.create(
-            article=article,
-            number=number,
-            title=article.title,
-            body=article.body,
-            kind=article.kind,
-            keywords=article.keywords,
-            doc_number=article.doc_number,
-            effective_from=article.effective_from,
-            expires_on=article.expires_on,
-            region_code=article.region.code,
-            is_live=True,
-            search_title=segmented(article.title),
-            search_keywords=segmented(article.keywords),
-            search_body=segmented(plain_text(article.body)),
-            published_at=now,
-            published_by=user,
-            file_ids=list(
-                article.files.filter(removed_at__isnull=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            ),
-        )
-        if previous is not None:
-            unindex_version(previous)
-            ArticleVersion.objects.filter(pk=previous.pk).update(is_live=False)
-        index_version(version)
-        article.live, article.state, article.updated_at = version, ArticleState.PUBLISHED, now
-        article.save(update_fields=["live", "state", "updated_at"])
-        _record(
-            article,
-            "publish",
-            user,
-            now,
-            from_state=before,
-            payload={"version": number, "version_id": version.pk, "title": version.title},
-        )
-    return article
+    (user None: the system, for the demo loader and imports)."""
+    return article_act(pk=pk, action="publish", user=user)
 
 
 def article_withdraw(*, pk: int, user: User, reason: str) -> Article:
-    if not reason.strip():
-        raise ValidationFailed(fields={"reason": "请填写撤回理由"})
-    with transaction.atomic():
-        article, before = _transition(
-            pk=pk,
-            user=user,
-            action="withdraw",
-            allowed_from={ArticleState.PUBLISHED},
-            to_state=ArticleState.WITHDRAWN,
-            roles=PUBLISHER_ROLES,
-        )
-        live = article.live
-        if live is not None:
-            unindex_version(live)
-            ArticleVersion.objects.filter(pk=live.pk).update(is_live=False)
-        article.live, article.state, article.updated_at = None, ArticleState.WITHDRAWN, clock.now()
-        article.save(update_fields=["live", "state", "updated_at"])
-        _record(
-            article,
-            "withdraw",
-            user,
-            article.updated_at,
-            from_state=before,
-            payload={"reason": reason.strip()[:500]},
-        )
-    return article
+    return article_act(pk=pk, action="withdraw", user=user, data={"reason": reason})
+
+
+@ARTICLE.handles("submit")
+def _submit(ctx: Action[Article]) -> None:
+    """Nothing beyond the state: the leader is told by the review list."""
+
+
+@ARTICLE.handles("publish")
+def _publish(ctx: Action[Article]) -> None:
+    """The previous live version stays readable for the tickets that cite it."""
+    article, now, user = ctx.subject, ctx.now, ctx.user
+    previous = article.live
+    number = (
+        article.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    ) + 1
+    version = ArticleVersion.objects.create(
+        article=article,
+        number=number,
+        title=article.title,
+        body=article.body,
+        kind=article.kind,
+        keywords=article.keywords,
+        doc_number=article.doc_number,
+        effective_from=article.effective_from,
+        expires_on=article.expires_on,
+        region_code=article.region.code,
+        is_live=True,
+        search_title=segmented(article.title),
+        search_keywords=segmented(article.keywords),
+        search_body=segmented(plain_text(article.body)),
+        published_at=now,
+        published_by=user,
+        file_ids=list(
+            article.files.filter(removed_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
+    )
+    if previous is not None:
+        unindex_version(previous)
+        ArticleVersion.objects.filter(pk=previous.pk).update(is_live=False)
+    index_version(version)
+    ctx.set(live=version)
+    ctx.payload.update(version=number, version_id=version.pk, title=version.title)
+
+
+@ARTICLE.handles("withdraw")
+def _withdraw(ctx: Action[Article]) -> None:
+    live = ctx.subject.live
+    if live is not None:
+        unindex_version(live)
+        ArticleVersion.objects.filter(pk=live.pk).update(is_live=False)
+    ctx.set(live=None)
 
 
 def feedback_give(*, user: User, article_id: int, helpful: bool, comment: str = "") -> Feedback:

@@ -31,16 +31,15 @@ from qitong.knowledge.models import Article, ArticleFile, ArticleState, ArticleV
 from qitong.knowledge.search import region_scope, search_articles
 from qitong.knowledge.selectors import article_get, may_edit, version_get
 from qitong.knowledge.services import (
-    PUBLISHER_ROLES,
+    article_act,
     article_attach,
     article_create,
     article_detach,
-    article_publish,
-    article_submit,
     article_update,
-    article_withdraw,
     feedback_give,
 )
+from qitong.knowledge.transitions import ARTICLE, allowed_actions
+from qitong.workflow.inputs import widgets
 
 SUGGESTIONS = 5
 MAX_QUERY = 300
@@ -102,7 +101,8 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
             "version": version,
             "is_live": version is not None and version.pk == item.live_id,
             "editable": may_edit(actor, item),
-            "can_publish": may_edit(actor, item) and user.role in PUBLISHER_ROLES,
+            # Exactly what the machine allows this reader now (knowledge.transitions).
+            "actions": [ARTICLE[name] for name in allowed_actions(item, actor)],
             "version_files": ArticleFile.objects.filter(
                 article=item, pk__in=version.file_ids if version else []
             ).order_by("pk"),
@@ -249,28 +249,29 @@ def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return redirect("knowledge:article", article.pk)
 
 
+DONE = {
+    "submit": "已提交审核，待部门领导发布",
+    "publish": "已发布，检索和推荐即时生效",
+    "withdraw": "已撤回，不再出现在检索中",
+}
+
+
 @role_required(*EDITORS)
 @require_POST
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    user = _user(request)
+    """One action of the article machine from its page (editing has its own form)."""
+    found = ARTICLE.get(action)
+    if found is None or action == "update":
+        raise Http404("unknown action")
+    data = {name: request.POST.get(name, "") for name in widgets(found.input)}
     try:
-        if action == "submit":
-            article_submit(pk=pk, user=user)
-            done = "已提交审核，待部门领导发布"
-        elif action == "publish":
-            article_publish(pk=pk, user=user)
-            done = "已发布，检索和推荐即时生效"
-        elif action == "withdraw":
-            article_withdraw(pk=pk, user=user, reason=request.POST.get("reason", ""))
-            done = "已撤回，不再出现在检索中"
-        else:
-            raise Http404("unknown action")
+        article_act(pk=pk, action=action, user=_user(request), data=data)
     except NotFound:
         raise Http404("out of scope") from None
     except DomainError as exc:
         messages.error(request, exc.message if not exc.fields else "；".join(exc.fields.values()))
     else:
-        messages.success(request, done)
+        messages.success(request, DONE.get(action, f"已{found.label}"))
     return redirect("knowledge:article", pk)
 
 
