@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from qitong.accounts.actor import actor_of
 from qitong.accounts.roles import Role
 from qitong.core.errors import Conflict, Forbidden, ValidationFailed
-from qitong.dashboards import queues
 from qitong.ledger.services import events_for, ledger_verify
 from qitong.notifications.models import Notification
+from qitong.tickets import queues
 from qitong.tickets.models import Assignment, Attachment, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services import ticket_act

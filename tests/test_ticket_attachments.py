@@ -9,10 +9,10 @@ import pytest
 from django.core.files.base import ContentFile
 
 from qitong.core.errors import ValidationFailed
+from qitong.core.uploads import MAX_BYTES
 from qitong.ledger.services import events_for
 from qitong.tickets.models import Attachment
 from qitong.tickets.services import ticket_act
-from qitong.core.uploads import MAX_BYTES
 from qitong.tickets.states import TicketState as S
 from tests.factories import World
 from tests.matrix import client_for

@@ -25,8 +25,8 @@ from django.http import HttpRequest, HttpResponse
 from qitong.accounts.models import ApiToken, User
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, Role
 from qitong.accounts.services import SCOPE_FIELDS, token_revoke, user_record_scope_change
-from qitong.core.admin import LedgeredModelAdmin, m2m_snapshot, request_actor
 from qitong.enterprises.validators import normalize_phone
+from qitong.ledger.modeladmin import LedgeredModelAdmin, m2m_snapshot, request_actor
 from qitong.ledger.services import ledger_record, snapshot
 
 SCOPE_FORM_FIELDS = ("desk", "department", "region", "enterprise")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from qitong.core.api import api
+from qitong.config.api import api
 
 admin.site.site_header = "企通 · 系统管理"
 admin.site.site_title = "企通管理"

@@ -22,10 +22,16 @@ class Periodic:
     purpose: str
 
 
-SCHEDULES = (
+# The worker's own heartbeat; each app adds its jobs in its AppConfig.ready (register).
+SCHEDULES: list[Periodic] = [
     Periodic(HEARTBEAT_SCHEDULE_NAME, HEARTBEAT_FUNC, 1, "后台任务心跳（/healthz）"),
-    Periodic("qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 1, "工单时限催办与超期督办"),
-)
+]
+
+
+def register(periodic: Periodic) -> None:
+    """Add an app's periodic job (idempotent by name)."""
+    if all(p.name != periodic.name for p in SCHEDULES):
+        SCHEDULES.append(periodic)
 
 
 def schedules_ensure() -> list[Any]:

@@ -219,7 +219,7 @@ class EventRow:
     action_label: str
 
 
-# Whole action codes with their own wording; other codes are "<model>_<verb>" (core.admin).
+# Whole action codes with their own wording; other codes are "<model>_<verb>" (ledger.modeladmin).
 ACTION_LABELS = {
     "token_create": "创建 API 令牌",
     "token_revoke": "吊销 API 令牌",

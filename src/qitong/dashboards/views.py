@@ -16,12 +16,13 @@ from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.access import role_required
-from qitong.dashboards import queues, selectors
+from qitong.dashboards import selectors
 from qitong.directory.models import Language
 from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.ledger.services import ledger_verify
 from qitong.routing.models import Offer, OfferState
 from qitong.routing.services import specialist_set_duty
+from qitong.tickets import queues
 from qitong.tickets.forms import IntakeForm
 from qitong.tickets.views.common import PAGE_SIZE, page_number, pager
 from qitong.tickets.views.portal import plain_state, promised_due

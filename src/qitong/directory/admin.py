@@ -1,6 +1,6 @@
 """Admin pages for the directory: regions, policy domains, departments, desks, specialists.
 
-Every save is ledgered (core.admin.LedgeredModelAdmin); nothing is deleted, departments, desks
+Every save is ledgered (ledger.modeladmin.LedgeredModelAdmin); nothing is deleted, departments, desks
 and specialists are deactivated instead. Departments and specialists have "导出 Excel" and
 "导入 Excel" buttons (directory.excel).
 """
@@ -23,8 +23,8 @@ from django.utils.http import content_disposition_header
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 from qitong.core import clock
-from qitong.core.admin import ActivatableModelAdmin, LedgeredModelAdmin, request_actor
 from qitong.core.errors import DomainError
+from qitong.core.models import HolidayOverride
 from qitong.directory import excel
 from qitong.directory.excel import departments as department_sheet
 from qitong.directory.excel import specialists as specialist_sheet
@@ -39,6 +39,7 @@ from qitong.directory.models import (
     Specialist,
 )
 from qitong.enterprises.validators import normalize_phone
+from qitong.ledger.modeladmin import ActivatableModelAdmin, LedgeredModelAdmin, request_actor
 
 MAX_PROBLEMS_SHOWN = 200
 EXCEL_CHANGE_LIST = "admin/directory/change_list_excel.html"
@@ -376,3 +377,17 @@ class SpecialistAdmin(ExcelAdminMixin, ActivatableModelAdmin):
     def language_list(self, obj: Specialist) -> str:
         labels = dict(Language.choices)
         return "、".join(str(labels.get(code, code)) for code in obj.languages)
+
+
+@admin.register(HolidayOverride)
+class HolidayOverrideAdmin(LedgeredModelAdmin):
+    """Holidays and 调休 for years chinese-calendar does not cover, and local days off."""
+
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A mistaken entry is corrected by editing it; the ledger keeps what it said before.
+        return False

@@ -17,7 +17,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from qitong.core.admin import LedgeredModelAdmin
 from qitong.directory.admin import city_filter
 from qitong.directory.models import Region, RegionLevel
 from qitong.enterprises.models import Contact, Enterprise
@@ -26,6 +25,7 @@ from qitong.enterprises.validators import (
     normalize_phone,
     validate_credit_code,
 )
+from qitong.ledger.modeladmin import LedgeredModelAdmin
 
 
 class EnterpriseAdminForm(forms.ModelForm):  # type: ignore[type-arg]

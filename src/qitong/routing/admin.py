@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from qitong.core.admin import LedgeredModelAdmin
+from qitong.ledger.modeladmin import LedgeredModelAdmin
 from qitong.routing.models import Offer, Pairing, RoutingStep
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from qitong.core.admin import ActivatableModelAdmin, LedgeredModelAdmin
+from qitong.ledger.modeladmin import ActivatableModelAdmin, LedgeredModelAdmin
 from qitong.tickets.models import Category, SlaPolicy, Ticket
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "qitong.knowledge",
     "qitong.routing",
     "qitong.dashboards",
+    "qitong.demo",
 ]
 
 MIDDLEWARE = [

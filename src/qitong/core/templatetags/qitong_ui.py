@@ -9,12 +9,9 @@ from django import template
 from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
-from qitong.accounts.roles import Role
 from qitong.core.navigation import NavItem
 
 register = template.Library()
-
-SYSTEM_ROLE_LABEL = "系统"
 
 
 @register.filter
@@ -38,15 +35,6 @@ def mask_phone(value: object) -> str:
 def get_item(mapping: object, key: object) -> object:
     """mapping[key] in a template (None when absent or not a mapping)."""
     return mapping.get(key) if isinstance(mapping, dict) else None
-
-
-@register.filter
-def role_label(value: object) -> str:
-    """Label of a stored role code (ledger rows keep the code; 'system' is the sweep/CLI)."""
-    code = str(value or "")
-    if code in Role.values:
-        return str(Role(code).label)
-    return SYSTEM_ROLE_LABEL if code in {"", "system"} else code
 
 
 @register.simple_tag

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 from qitong.accounts.actor import actor_of
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, ValidationFailed
-from qitong.dashboards import queues
 from qitong.enterprises.services import ContactInput, enterprise_create
+from qitong.tickets import queues
 from qitong.tickets.forms import EnterpriseCreateForm, IntakeForm
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.views.common import (

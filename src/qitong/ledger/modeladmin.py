@@ -1,4 +1,4 @@
-"""Shared admin behaviour for reference data: every save is ledgered, nothing is deleted.
+"""The admin base for reference data of every app: every save is ledgered, nothing is deleted.
 
 Django's admin runs `save_model`, `save_related` (many-to-many fields and inlines) and the
 rest of a change form inside one `transaction.atomic()`, so the ledger event written at the
@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest
 
-from qitong.core.models import HolidayOverride
 from qitong.ledger.services import ledger_record_change, snapshot
 
 if TYPE_CHECKING:
@@ -164,17 +163,3 @@ class ActivatableModelAdmin(LedgeredModelAdmin):
     def activate_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = self._set_active(request, queryset, True)
         self.message_user(request, f"已启用 {count} 条记录。", messages.SUCCESS)
-
-
-@admin.register(HolidayOverride)
-class HolidayOverrideAdmin(LedgeredModelAdmin):
-    """Holidays and 调休 for years chinese-calendar does not cover, and local days off."""
-
-    list_display = ("date", "is_workday", "name")
-    list_filter = ("is_workday",)
-    search_fields = ("name",)
-    date_hierarchy = "date"
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A mistaken entry is corrected by editing it; the ledger keeps what it said before.
-        return False

@@ -1,0 +1,17 @@
+"""Each role's home page (and the administrator's data management) in the navigation."""
+
+from qitong.accounts.roles import Role
+from qitong.core.navigation import Entry
+
+DASHBOARD_NAVIGATION = [
+    Entry(Role.OPERATOR, "专席工作台", "dashboards:desk", 10, home=True),
+    Entry(Role.DESK_LEAD, "专席工作台", "dashboards:desk", 10, home=True),
+    Entry(Role.HANDLER, "部门待办", "dashboards:department", 10, home=True),
+    Entry(Role.DEPT_LEADER, "部门待办", "dashboards:department", 10, home=True),
+    Entry(Role.SPECIALIST, "专员队列", "dashboards:specialist", 10, home=True),
+    Entry(Role.ENTERPRISE, "我的诉求", "dashboards:enterprise", 10, home=True),
+    Entry(Role.SUPERVISOR, "监督总览", "dashboards:supervisor", 10, home=True),
+    Entry(Role.ADMIN, "配置总览", "dashboards:admin", 10, home=True),
+    Entry(Role.ADMIN, "基础数据管理", "admin:index", 20),
+    Entry(Role.AUDITOR, "台账审计", "dashboards:auditor", 10, home=True),
+]
