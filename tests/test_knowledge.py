@@ -323,8 +323,8 @@ def test_search_page_for_an_enterprise_uses_its_region(world: World) -> None:
 
 def test_gaps_from_answers_without_a_fitting_article_per_department(world: World) -> None:
     from qitong.accounts.actor import actor_of
-    from qitong.knowledge.gaps import gaps_report
-    from qitong.knowledge.models import Gap
+    from qitong.dashboards.gaps import gaps_report
+    from qitong.tickets.models import Gap
     from tests.ticket_factories import act, file_by_phone
 
     with clock.frozen(NOW):
@@ -373,7 +373,7 @@ def test_gaps_from_answers_without_a_fitting_article_per_department(world: World
 
 def test_feedback_helpful_or_not_once_per_reader(world: World) -> None:
     from qitong.accounts.actor import actor_of
-    from qitong.knowledge.gaps import unhelpful_articles
+    from qitong.knowledge.selectors import unhelpful_articles
     from qitong.knowledge.models import Feedback
 
     with clock.frozen(NOW):

@@ -16,8 +16,8 @@ from qitong.core.workdays import LOCAL_TZ
 from qitong.directory.models import PolicyDomain, Specialist
 from qitong.ledger.services import events_for, ledger_verify
 from qitong.notifications.models import Notification
-from qitong.routing.models import Offer, Pairing, RoutingStep
-from qitong.tickets.models import Ticket
+from qitong.routing.models import Pairing, RoutingStep
+from qitong.tickets.models import Offer, Ticket
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import TicketState as S
 from qitong.tickets.tasks import sweep
@@ -344,9 +344,9 @@ def test_the_desk_pairs_from_the_ticket_page(desk: Desk, world: World) -> None:
 
 def test_statistics_per_specialist_and_domain(desk: Desk, world: World) -> None:
     from django.test import Client
+    from qitong.dashboards.specialists import specialist_stats
 
     from qitong.accounts.actor import actor_of
-    from qitong.routing.stats import specialist_stats
 
     with clock.frozen(NOW):
         t1 = desk.consult()  # → S00001

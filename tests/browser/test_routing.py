@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from qitong.accounts.roles import Role
 from qitong.directory.models import PolicyDomain, Specialist
-from qitong.routing.models import Offer
+from qitong.tickets.models import Offer
 from qitong.tickets.states import TicketState as S
 from qitong.tickets.tasks import sweep
 from tests import factories

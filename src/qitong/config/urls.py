@@ -14,7 +14,6 @@ urlpatterns = [
     path("tickets/", include("qitong.tickets.urls")),
     path("my/tickets/", include("qitong.tickets.portal_urls")),
     path("knowledge/", include("qitong.knowledge.urls")),
-    path("routing/", include("qitong.routing.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -14,4 +14,11 @@ DASHBOARD_NAVIGATION = [
     Entry(Role.ADMIN, "配置总览", "dashboards:admin", 10, home=True),
     Entry(Role.ADMIN, "基础数据管理", "admin:index", 20),
     Entry(Role.AUDITOR, "台账审计", "dashboards:auditor", 10, home=True),
+    # Reports over the work.
+    *(
+        Entry(role, "知识缺口", "dashboards:gaps", 70)
+        for role in (Role.DESK_LEAD, Role.HANDLER, Role.DEPT_LEADER, Role.SUPERVISOR)
+    ),
+    Entry(Role.DESK_LEAD, "专员统计", "dashboards:specialist_stats", 80),
+    Entry(Role.SUPERVISOR, "专员统计", "dashboards:specialist_stats", 65),
 ]

@@ -13,4 +13,7 @@ urlpatterns = [
     path("overview/", views.supervisor, name="supervisor"),
     path("config/", views.admin_home, name="admin"),
     path("audit/", views.auditor, name="auditor"),
+    # Reports over the work (paths kept from when knowledge and routing held them).
+    path("knowledge/gaps/", views.gaps, name="gaps"),
+    path("routing/stats/", views.specialist_stats, name="specialist_stats"),
 ]

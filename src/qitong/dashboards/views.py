@@ -4,6 +4,7 @@ counted from data that exists."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -13,25 +14,24 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import actor_of
-from qitong.accounts.models import User
+from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
+from qitong.core import clock
 from qitong.core.access import role_required
 from qitong.dashboards import selectors
-from qitong.directory.models import Language
+from qitong.dashboards.gaps import READERS as GAP_READERS
+from qitong.dashboards.gaps import gaps_report
+from qitong.dashboards.specialists import specialist_stats as specialist_stats_of
+from qitong.directory.models import Language, PolicyDomain
 from qitong.enterprises.selectors import enterprises_visible_to
+from qitong.knowledge.selectors import unhelpful_articles
 from qitong.ledger.services import ledger_verify
-from qitong.routing.models import Offer, OfferState
 from qitong.routing.services import specialist_set_duty
 from qitong.tickets import queues
 from qitong.tickets.forms import IntakeForm
+from qitong.tickets.models import Offer, OfferState
 from qitong.tickets.views.common import PAGE_SIZE, page_number, pager
 from qitong.tickets.views.portal import plain_state, promised_due
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # role_required let only signed-in users through
-    return user
 
 
 def _render(
@@ -56,7 +56,7 @@ def _render(
 @role_required(Role.OPERATOR, Role.DESK_LEAD)
 def desk(request: HttpRequest) -> HttpResponse:
     """Caller lookup, the intake form and the desk's queues (scoped to its jurisdiction)."""
-    user = _user(request)
+    user = user_of(request)
     actor = actor_of(user)
     lookup = selectors.caller_lookup(user=user, q=request.GET.get("q", ""))
     htmx = getattr(request, "htmx", None)
@@ -89,7 +89,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 def department(request: HttpRequest) -> HttpResponse:
     """The department inbox: tabs with counts (one aggregate), the current tab's page of
     tickets sorted by deadline. Confidential tickets never show who complained."""
-    user = _user(request)
+    user = user_of(request)
     actor = actor_of(user)
     dept = user.department
     counts = queues.department_tab_counts(actor=actor)
@@ -127,7 +127,7 @@ def department(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.SPECIALIST)
 def specialist(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     profile = selectors.specialist_profile(user=user)
     languages = [
         Language(code).label if code in Language.values else code
@@ -158,7 +158,7 @@ def specialist(request: HttpRequest) -> HttpResponse:
 def specialist_duty(request: HttpRequest) -> HttpResponse:
     """在岗 / 离岗: off duty, no new offers come (held consultations stay)."""
     on_duty = request.POST.get("on_duty") == "1"
-    specialist_set_duty(user=_user(request), on_duty=on_duty)
+    specialist_set_duty(user=user_of(request), on_duty=on_duty)
     messages.success(
         request, "已切换为在岗，可以接收新的咨询" if on_duty else "已离岗，不再接收新的咨询"
     )
@@ -168,7 +168,7 @@ def specialist_duty(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ENTERPRISE)
 def enterprise(request: HttpRequest) -> HttpResponse:
     """The enterprise's own appeals, newest first, in plain words."""
-    user = _user(request)
+    user = user_of(request)
     ent = enterprises_visible_to(user).select_related("region__parent").first()
     page = page_number(request)
     tickets, total = queues.enterprise_tickets(
@@ -184,7 +184,7 @@ def enterprise(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.SUPERVISOR)
 def supervisor(request: HttpRequest) -> HttpResponse:
-    region = _user(request).scope_region()
+    region = user_of(request).scope_region()
     rows = selectors.supervision_overview(region=region)
     totals = {
         name: sum(getattr(row, name) for row in rows)
@@ -211,3 +211,38 @@ def auditor(request: HttpRequest) -> HttpResponse:
         "verify": ledger_verify(),
     }
     return render(request, "dashboards/auditor.html", context)
+
+
+@role_required(*GAP_READERS)
+def gaps(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(user_of(request))
+    days = request.GET.get("days", "90")
+    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 90
+    since = clock.now() - dt.timedelta(days=days_n)
+    return render(
+        request,
+        "dashboards/gaps.html",
+        {
+            "groups": gaps_report(actor=actor, since=since),
+            "unhelpful": unhelpful_articles(actor=actor),
+            "days": days_n,
+        },
+    )
+
+
+@role_required(Role.DESK_LEAD, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
+def specialist_stats(request: HttpRequest) -> HttpResponse:
+    """Per specialist and per domain: offers, acceptance, time to answer, satisfaction."""
+    days = request.GET.get("days", "30")
+    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 30
+    people, domains = specialist_stats_of(
+        actor=actor_of(user_of(request)), since=clock.now() - dt.timedelta(days=days_n)
+    )
+    names = dict(PolicyDomain.objects.values_list("code", "name"))
+    for line in domains:
+        line.label = names.get(line.key, line.key or "未分领域")
+    return render(
+        request,
+        "dashboards/specialist_stats.html",
+        {"people": people, "domains": domains, "days": days_n},
+    )

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
+from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
 from qitong.core.errors import ValidationFailed
 from qitong.knowledge.models import Article, ArticleVersion
@@ -86,11 +87,6 @@ class WithdrawIn(Schema):
     reason: str = Field(default="", description="撤回理由（必填，最多 500 字）")
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
-
-
 def _version(v: ArticleVersion) -> dict[str, Any]:
     return {
         "number": v.number,
@@ -135,7 +131,7 @@ def _article(article: Article, user: User) -> dict[str, Any]:
     "/knowledge/articles", response=list[HitOut], summary="检索知识（已发布、有效、按相关度）"
 )
 def search(request: HttpRequest, filters: Query[SearchFilter]) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = user_of(request)
     region = filters.region
     if user.role == Role.ENTERPRISE and region is None and user.enterprise is not None:
         region = user.enterprise.region.code
@@ -159,7 +155,7 @@ def search(request: HttpRequest, filters: Query[SearchFilter]) -> list[dict[str,
 
 @router.get("/knowledge/articles/{article_id}", response=ArticleOut, summary="知识详情")
 def detail(request: HttpRequest, article_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
 
 
@@ -169,7 +165,7 @@ def detail(request: HttpRequest, article_id: int) -> dict[str, Any]:
     summary="知识的某一版本（工单引用的原文）",
 )
 def version(request: HttpRequest, article_id: int, number: int) -> dict[str, Any]:
-    actor = actor_of(_user(request))
+    actor = actor_of(user_of(request))
     article = article_get(actor=actor, pk=article_id)
     return _version(version_get(actor=actor, article=article, number=number))
 
@@ -178,14 +174,14 @@ def version(request: HttpRequest, article_id: int, number: int) -> dict[str, Any
     "/knowledge/articles", response={201: ArticleOut}, summary="新建知识（草稿，维护单位）"
 )
 def create(request: HttpRequest, payload: ArticleIn) -> Status:
-    user = _user(request)
+    user = user_of(request)
     article = article_create(data=ArticleInput(**payload.dict()), user=user)
     return Status(201, _article(article_get(actor=actor_of(user), pk=article.pk), user))
 
 
 @router.post("/knowledge/articles/{article_id}/submit", response=ArticleOut, summary="提交审核")
 def submit(request: HttpRequest, article_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     article_submit(pk=article_id, user=user)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
 
@@ -196,7 +192,7 @@ def submit(request: HttpRequest, article_id: int) -> dict[str, Any]:
     summary="发布（生成新版本并进入检索；维护单位部门领导或管理员）",
 )
 def publish(request: HttpRequest, article_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     article_publish(pk=article_id, user=user)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
 
@@ -205,6 +201,6 @@ def publish(request: HttpRequest, article_id: int) -> dict[str, Any]:
     "/knowledge/articles/{article_id}/withdraw", response=ArticleOut, summary="撤回（不再检索）"
 )
 def withdraw(request: HttpRequest, article_id: int, payload: WithdrawIn) -> dict[str, Any]:
-    user = _user(request)
+    user = user_of(request)
     article_withdraw(pk=article_id, user=user, reason=payload.reason)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)

@@ -192,39 +192,6 @@ class Feedback(models.Model):
         return f"{self.version_id} {'有帮助' if self.helpful else '没帮助'}"
 
 
-class Gap(models.Model):
-    """A consultation the knowledge base had no fitting article for (the operator said so when
-    answering, or the answer cited none): the raw material of the gaps report."""
-
-    ticket = models.OneToOneField(
-        "tickets.Ticket",
-        verbose_name="工单",
-        on_delete=models.PROTECT,
-        related_name="knowledge_gap",
-    )
-    category_code = models.CharField("诉求分类", max_length=40)
-    domain_code = models.CharField("政策领域", max_length=40, blank=True)
-    region_code = models.CharField("区划代码", max_length=6)
-    title = models.CharField("诉求标题", max_length=200)
-    flagged = models.BooleanField("话务员标记“无合适知识”", default=False)
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="记录人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("记录时间", db_index=True)
-
-    class Meta:
-        verbose_name = "知识缺口"
-        verbose_name_plural = verbose_name
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class ArticleFile(StoredFile):
     """A file of an article (the policy document itself, a form to fill in). Versions list the
     files they were published with, so removing a file from the working copy keeps it on the

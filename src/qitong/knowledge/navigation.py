@@ -9,8 +9,4 @@ KNOWLEDGE_NAVIGATION = [
     Entry(Role.ENTERPRISE, "政策问答", "knowledge:search", 50),
     *(Entry(role, "本单位知识", "knowledge:mine", 60) for role in (Role.HANDLER, Role.DEPT_LEADER)),
     Entry(Role.ADMIN, "知识管理", "knowledge:mine", 60),
-    *(
-        Entry(role, "知识缺口", "knowledge:gaps", 70)
-        for role in (Role.DESK_LEAD, Role.HANDLER, Role.DEPT_LEADER, Role.SUPERVISOR)
-    ),
 ]

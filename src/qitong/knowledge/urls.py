@@ -7,7 +7,6 @@ app_name = "knowledge"
 urlpatterns = [
     path("", views.search, name="search"),
     path("suggest/", views.suggest, name="suggest"),
-    path("gaps/", views.gaps, name="gaps"),
     path("mine/", views.mine, name="mine"),
     path("mine/import/", views.import_file, name="import"),
     path("new/", views.edit, name="new"),

@@ -4,7 +4,6 @@ suggestions the desk sees while typing an appeal."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
+from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
-from qitong.core import clock
 from qitong.core.access import role_required
 from qitong.core.errors import DomainError, NotFound, ValidationFailed
 from qitong.directory.excel.workbook import ExcelImportFailed, check_upload
@@ -25,8 +24,6 @@ from qitong.directory.models import Region
 from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.knowledge.excel import export_articles, export_queryset, import_articles
 from qitong.knowledge.forms import ArticleForm
-from qitong.knowledge.gaps import READERS as GAP_READERS
-from qitong.knowledge.gaps import gaps_report, unhelpful_articles
 from qitong.knowledge.models import Article, ArticleFile, ArticleState, ArticleVersion, Feedback
 from qitong.knowledge.search import region_scope, search_articles
 from qitong.knowledge.selectors import article_get, may_edit, version_get
@@ -45,11 +42,6 @@ SUGGESTIONS = 5
 MAX_QUERY = 300
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
-
-
 def _own_region(user: User) -> str | None:
     if user.role == Role.ENTERPRISE and user.enterprise is not None:
         return user.enterprise.region.code
@@ -58,7 +50,7 @@ def _own_region(user: User) -> str | None:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     q = request.GET.get("q", "").strip()[:MAX_QUERY]
     region = _own_region(user) or request.GET.get("region", "").strip() or None
     if region and not region_scope(region):
@@ -81,7 +73,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def article(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     actor = actor_of(user)
     try:
         item = article_get(actor=actor, pk=pk)
@@ -127,7 +119,7 @@ def _votes(version_id: int) -> dict[str, int]:
 @role_required(*DESK_ROLES)
 def suggest(request: HttpRequest) -> HttpResponse:
     """Articles for the appeal being typed at the desk, scoped to the caller's region."""
-    user = _user(request)
+    user = user_of(request)
     text = request.GET.get("content", "").strip()[:MAX_QUERY]
     code = request.GET.get("credit_code", "").strip().upper()
     region = None
@@ -143,7 +135,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     try:
         feedback_give(user=user, article_id=pk, helpful=request.POST.get("helpful") == "1")
     except NotFound:
@@ -155,30 +147,13 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("knowledge:article", pk)
 
 
-@role_required(*GAP_READERS)
-def gaps(request: HttpRequest) -> HttpResponse:
-    actor = actor_of(_user(request))
-    days = request.GET.get("days", "90")
-    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 90
-    since = clock.now() - dt.timedelta(days=days_n)
-    return render(
-        request,
-        "knowledge/gaps.html",
-        {
-            "groups": gaps_report(actor=actor, since=since),
-            "unhelpful": unhelpful_articles(actor=actor),
-            "days": days_n,
-        },
-    )
-
-
 EDITORS = (Role.HANDLER, Role.DEPT_LEADER, Role.ADMIN)
 
 
 @role_required(*EDITORS)
 def mine(request: HttpRequest) -> HttpResponse:
     """The department's own articles in every state (an administrator sees all)."""
-    user = _user(request)
+    user = user_of(request)
     qs = Article.objects.select_related("live", "department", "region").order_by("-updated_at")
     if user.role != Role.ADMIN:
         qs = qs.filter(department_id=user.department_id or 0)
@@ -208,7 +183,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
         return redirect("knowledge:mine")
     try:
         check_upload(upload.name or "", upload.size or 0)
-        result = import_articles(upload.read(), user=_user(request))
+        result = import_articles(upload.read(), user=user_of(request))
     except ExcelImportFailed as exc:
         messages.error(request, exc.message + "：" + "；".join(exc.problems[:20]))
     except DomainError as exc:
@@ -220,7 +195,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
 
 @role_required(*EDITORS)
 def edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    user = _user(request)
+    user = user_of(request)
     actor = actor_of(user)
     article = None
     if pk is not None:
@@ -265,7 +240,7 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("unknown action")
     data = {name: request.POST.get(name, "") for name in widgets(found.input)}
     try:
-        article_act(pk=pk, action=action, user=_user(request), data=data)
+        article_act(pk=pk, action=action, user=user_of(request), data=data)
     except NotFound:
         raise Http404("out of scope") from None
     except DomainError as exc:
@@ -280,7 +255,7 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def attach(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         uploads: list[File[Any]] = list(request.FILES.getlist("files"))
-        stored = article_attach(pk=pk, user=_user(request), files=uploads)
+        stored = article_attach(pk=pk, user=user_of(request), files=uploads)
     except NotFound:
         raise Http404("out of scope") from None
     except DomainError as exc:
@@ -294,7 +269,7 @@ def attach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def detach(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     try:
-        article_detach(pk=pk, user=_user(request), file_id=file_id)
+        article_detach(pk=pk, user=user_of(request), file_id=file_id)
     except NotFound:
         raise Http404("out of scope") from None
     messages.success(request, "已从工作稿移出该附件，发布后生效（已发布的版本仍保留）")
@@ -304,7 +279,7 @@ def detach(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
 @login_required
 def download(request: HttpRequest, pk: int, file_id: int) -> FileResponse:
     """A file of a version the reader may read; the working copy's files only for editors."""
-    actor = actor_of(_user(request))
+    actor = actor_of(user_of(request))
     try:
         article = article_get(actor=actor, pk=pk)
     except NotFound:

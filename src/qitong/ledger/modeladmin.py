@@ -163,3 +163,16 @@ class ActivatableModelAdmin(LedgeredModelAdmin):
     def activate_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         count = self._set_active(request, queryset, True)
         self.message_user(request, f"已启用 {count} 条记录。", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows written only by the services (each change on the ledger): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,5 +1,7 @@
-"""Choosing the specialist to offer a consultation to (called inside the ticket's
-transaction by tickets.services.consulting).
+"""Choosing the specialist to offer a consultation to: a pure choice over a plain request
+(`RouteRequest`) and the specialists' current workload (`Workload`, which the caller reads from
+its own records: tickets.services.consulting gives both from the ticket and its offers).
+Routing knows no ticket.
 
 Steps come from `RoutingStep` in order; within a step the candidates are the specialists who
 are active, on duty, below their capacity (consultations held or offered), speak the asked
@@ -13,16 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import QuerySet
 
 from qitong.core import clock
 from qitong.core.workdays import WorkCalendar, WorkingHours, load_calendar
 from qitong.directory.models import Specialist
 from qitong.routing.defaults import DEFAULT_STEPS
-from qitong.routing.models import Offer, Pairing, RoutingStep, StepKind
-from qitong.tickets.models import Ticket
-from qitong.tickets.states import TicketState
+from qitong.routing.models import Pairing, RoutingStep, StepKind
 
 CHOSEN = "chosen"  # the operator named the specialist
 DEFAULT_TIMEOUT = dt.timedelta(minutes=30)
@@ -51,9 +52,31 @@ class Choice:
     timeout: dt.timedelta
 
 
-def domain_for(ticket: Ticket) -> str:
-    top = ticket.category.code.split(".")[0] if ticket.category_id else ""
-    return CATEGORY_DOMAINS.get(top, "")
+@dataclass(frozen=True)
+class RouteRequest:
+    """What routing needs to know of a consultation."""
+
+    enterprise_id: int | None
+    region_code: str
+    domain: str = ""
+    language: str = ""
+    # Specialists already offered this request since it was last referred.
+    tried: frozenset[int] = frozenset()
+
+
+class Workload(Protocol):
+    def load(self, specialist_ids: list[int]) -> dict[int, int]:
+        """Consultations each specialist holds or has been offered and not yet answered."""
+        ...
+
+    def rating(self, specialist_ids: list[int]) -> dict[int, float]:
+        """Mean callback satisfaction of each specialist's answered consultations."""
+        ...
+
+
+def domain_for(category_code: str) -> str:
+    """The policy domain a consultation about this appeal category is routed by."""
+    return CATEGORY_DOMAINS.get(category_code.split(".")[0] if category_code else "", "")
 
 
 def steps() -> list[RoutingStep]:
@@ -71,25 +94,6 @@ def timeout_for(step: str) -> dt.timedelta:
     return dt.timedelta(minutes=row.timeout_minutes) if row else DEFAULT_TIMEOUT
 
 
-def load_of(specialist_ids: list[int]) -> dict[int, int]:
-    """Consultations each specialist holds or has been offered and not yet answered."""
-    rows = (
-        Ticket.objects.filter(specialist_id__in=specialist_ids, state=TicketState.WITH_SPECIALIST)
-        .values("specialist_id")
-        .annotate(n=Count("pk"))
-    )
-    return {r["specialist_id"]: r["n"] for r in rows}
-
-
-def rating_of(specialist_ids: list[int]) -> dict[int, float]:
-    rows = (
-        Ticket.objects.filter(specialist_id__in=specialist_ids, satisfaction__isnull=False)
-        .values("specialist_id")
-        .annotate(avg=Avg("satisfaction"))
-    )
-    return {r["specialist_id"]: float(r["avg"]) for r in rows}
-
-
 def on_duty_now(specialist: Specialist, now: dt.datetime, calendar: WorkCalendar) -> bool:
     """On duty, and inside the duty schedule when one is set (working days only)."""
     if not specialist.on_duty:
@@ -103,7 +107,7 @@ def on_duty_now(specialist: Specialist, now: dt.datetime, calendar: WorkCalendar
 
 
 def available(
-    qs: QuerySet[Specialist], *, language: str, exclude: set[int]
+    qs: QuerySet[Specialist], *, language: str, exclude: frozenset[int], workload: Workload
 ) -> list[tuple[Specialist, int]]:
     """The specialists who may take one more request now, each with their load."""
     now, calendar = clock.now(), load_calendar()
@@ -112,57 +116,49 @@ def available(
         for s in qs.filter(active=True, on_duty=True).exclude(pk__in=exclude)
         if (not language or language in (s.languages or [])) and on_duty_now(s, now, calendar)
     ]
-    load = load_of([s.pk for s in rows])
+    load = workload.load([s.pk for s in rows])
     return [(s, load.get(s.pk, 0)) for s in rows if load.get(s.pk, 0) < s.capacity]
 
 
-def best(candidates: list[tuple[Specialist, int]]) -> Specialist | None:
+def best(candidates: list[tuple[Specialist, int]], workload: Workload) -> Specialist | None:
     """The least loaded, then the best rated, then the lowest id."""
     if not candidates:
         return None
-    rating = rating_of([s.pk for s, _ in candidates])
+    rating = workload.rating([s.pk for s, _ in candidates])
     chosen, _ = min(candidates, key=lambda c: (c[1], -rating.get(c[0].pk, 0.0), c[0].pk))
     return chosen
 
 
-def candidates_for(kind: str, ticket: Ticket, *, exclude: set[int]) -> list[tuple[Specialist, int]]:
-    language = ticket.route_language
+def candidates_for(
+    kind: str, request: RouteRequest, workload: Workload
+) -> list[tuple[Specialist, int]]:
     if kind == StepKind.PAIRED:
-        pairing = Pairing.objects.filter(enterprise_id=ticket.enterprise_id, active=True).first()
+        pairing = Pairing.objects.filter(enterprise_id=request.enterprise_id, active=True).first()
         if pairing is None:
             return []
         qs = Specialist.objects.filter(pk=pairing.specialist_id)
     elif kind in (StepKind.DOMAIN_CITY, StepKind.DOMAIN_REGION):
-        if not ticket.route_domain:
+        if not request.domain:
             return []
-        qs = Specialist.objects.filter(domains__code=ticket.route_domain).distinct()
+        qs = Specialist.objects.filter(domains__code=request.domain).distinct()
         if kind == StepKind.DOMAIN_CITY:
-            qs = qs.filter(region__code__startswith=ticket.region_code[:4])
+            qs = qs.filter(region__code__startswith=request.region_code[:4])
     else:
         return []
-    return available(qs, language=language, exclude=exclude)
+    return available(qs, language=request.language, exclude=request.tried, workload=workload)
 
 
-def tried(ticket: Ticket) -> set[int]:
-    """Specialists this request was already offered to since it was last referred (offers
-    of an earlier referral, before it came back to the desk, do not count)."""
-    offers = Offer.objects.filter(ticket=ticket)
-    if ticket.routed_at is not None:
-        offers = offers.filter(offered_at__gte=ticket.routed_at)
-    return set(offers.values_list("specialist_id", flat=True))
-
-
-def choose(ticket: Ticket, *, after: str | None = None) -> Choice | None:
-    """The next specialist to offer `ticket` to, starting with the step `after` (a step kind,
-    or CHOSEN for the operator's own choice: the whole sequence), or None: back to the desk."""
-    exclude = tried(ticket)
+def choose(request: RouteRequest, *, workload: Workload, after: str | None = None) -> Choice | None:
+    """The next specialist to offer the request to, starting with the step `after` (a step
+    kind, or CHOSEN for the operator's own choice: the whole sequence), or None: back to the
+    desk."""
     sequence = steps()
     kinds = [s.kind for s in sequence]
     start = 0 if after in (None, CHOSEN) or after not in kinds else kinds.index(after)
     for step in sequence[start:]:
         if step.kind == StepKind.DESK:
             return None
-        specialist = best(candidates_for(step.kind, ticket, exclude=exclude))
+        specialist = best(candidates_for(step.kind, request, workload), workload)
         if specialist is not None:
             return Choice(specialist, step.kind, dt.timedelta(minutes=step.timeout_minutes))
     return None

@@ -1,6 +1,7 @@
 """Routing consultations to policy specialists (DESIGN "Routing"), modelled on contact-centre
 skills routing: ordered steps, each with a timeout; a request is offered to ONE specialist at
-a time, who accepts or declines; an offer not taken in time moves on (the sweep).
+a time, who accepts or declines; an offer not taken in time moves on (the sweep). The offers
+themselves are the tickets' (tickets.models.Offer): routing only chooses.
 
 `Pairing` is the one-to-one (一对一) link of an enterprise to its specialist, tried first.
 """
@@ -12,7 +13,6 @@ from django.db import models
 
 from qitong.directory.models import Specialist
 from qitong.enterprises.models import Enterprise
-from qitong.tickets.models import Ticket
 
 
 class StepKind(models.TextChoices):
@@ -37,47 +37,6 @@ class RoutingStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.get_kind_display()}（{self.timeout_minutes} 分钟）"
-
-
-class OfferState(models.TextChoices):
-    PENDING = "pending", "待接受"
-    ACCEPTED = "accepted", "已接受"
-    DECLINED = "declined", "已谢绝"
-    EXPIRED = "expired", "超时未接受"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-class Offer(models.Model):
-    ticket = models.ForeignKey(
-        Ticket, verbose_name="工单", on_delete=models.PROTECT, related_name="offers"
-    )
-    specialist = models.ForeignKey(
-        Specialist, verbose_name="政策专员", on_delete=models.PROTECT, related_name="offers"
-    )
-    # The step that chose the specialist ("chosen": the operator named one).
-    step = models.CharField("分派方式", max_length=20)
-    state = models.CharField(
-        "状态", max_length=10, choices=OfferState.choices, default=OfferState.PENDING
-    )
-    offered_at = models.DateTimeField("邀请时间")
-    expires_at = models.DateTimeField("等待截止")
-    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
-    reason = models.CharField("谢绝理由", max_length=500, blank=True)
-
-    class Meta:
-        verbose_name = "专员邀请"
-        verbose_name_plural = verbose_name
-        indexes = [
-            models.Index(
-                fields=["expires_at"],
-                name="offer_pending_expiry",
-                condition=models.Q(state="pending"),
-            ),
-            models.Index(fields=["specialist", "state"], name="offer_specialist_state"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ticket_id} → {self.specialist_id}（{self.get_state_display()}）"
 
 
 class Pairing(models.Model):

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from qitong.ledger.modeladmin import ActivatableModelAdmin, LedgeredModelAdmin
-from qitong.tickets.models import Category, SlaPolicy, Ticket
+from qitong.ledger.modeladmin import ActivatableModelAdmin, LedgeredModelAdmin, ReadOnlyAdmin
+from qitong.tickets.models import Category, Offer, SlaPolicy, Ticket
 
 
 @admin.register(Category)
@@ -47,3 +47,13 @@ class TicketAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdmin):
+    """Offers are written by the ticket actions only (each on the ledger): shown, never edited."""
+
+    list_display = ("ticket", "specialist", "step", "state", "offered_at", "expires_at")
+    list_filter = ("state", "step")
+    search_fields = ("ticket__number", "specialist__name")
+    list_select_related = ("ticket", "specialist")

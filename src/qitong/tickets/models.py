@@ -359,3 +359,82 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} → {self.version_id}"
+
+
+class OfferState(models.TextChoices):
+    PENDING = "pending", "待接受"
+    ACCEPTED = "accepted", "已接受"
+    DECLINED = "declined", "已谢绝"
+    EXPIRED = "expired", "超时未接受"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class Offer(models.Model):
+    """A consultation offered to one specialist (routing.engine chose them), accepted,
+    declined, expired or withdrawn."""
+
+    ticket = models.ForeignKey(
+        "Ticket", verbose_name="工单", on_delete=models.PROTECT, related_name="offers"
+    )
+    specialist = models.ForeignKey(
+        Specialist, verbose_name="政策专员", on_delete=models.PROTECT, related_name="offers"
+    )
+    # The step that chose the specialist ("chosen": the operator named one).
+    step = models.CharField("分派方式", max_length=20)
+    state = models.CharField(
+        "状态", max_length=10, choices=OfferState.choices, default=OfferState.PENDING
+    )
+    offered_at = models.DateTimeField("邀请时间")
+    expires_at = models.DateTimeField("等待截止")
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reason = models.CharField("谢绝理由", max_length=500, blank=True)
+
+    class Meta:
+        db_table = "routing_offer"  # created by the routing app before offers moved here
+        verbose_name = "专员邀请"
+        verbose_name_plural = verbose_name
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                name="offer_pending_expiry",
+                condition=models.Q(state="pending"),
+            ),
+            models.Index(fields=["specialist", "state"], name="offer_specialist_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.specialist_id}（{self.get_state_display()}）"
+
+
+class Gap(models.Model):
+    """A consultation the knowledge base had no fitting article for (the operator said so when
+    answering, or the answer cited none): the raw material of the gaps report."""
+
+    ticket = models.OneToOneField(
+        "Ticket",
+        verbose_name="工单",
+        on_delete=models.PROTECT,
+        related_name="knowledge_gap",
+    )
+    category_code = models.CharField("诉求分类", max_length=40)
+    domain_code = models.CharField("政策领域", max_length=40, blank=True)
+    region_code = models.CharField("区划代码", max_length=6)
+    title = models.CharField("诉求标题", max_length=200)
+    flagged = models.BooleanField("话务员标记“无合适知识”", default=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("记录时间", db_index=True)
+
+    class Meta:
+        db_table = "knowledge_gap"  # created by the knowledge app before gaps moved here
+        verbose_name = "知识缺口"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.title

@@ -14,7 +14,7 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
-from qitong.tickets.models import Assignment, Ticket
+from qitong.tickets.models import Assignment, Offer, Ticket
 from qitong.tickets.states import Milestone, RequestKind, TicketState
 from qitong.tickets.transitions import allowed_actions, event_label, public_label
 
@@ -302,8 +302,6 @@ def offer_for(ticket: Ticket, actor: Actor) -> dict[str, Any] | None:
         or ticket.specialist_id is None
     ):
         return None
-    from qitong.routing.models import Offer
-
     offer = (
         Offer.objects.filter(ticket=ticket, specialist_id=ticket.specialist_id)
         .select_related("specialist")

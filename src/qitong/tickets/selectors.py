@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, GLOBAL_ROLES, Role
 from qitong.core.errors import NotFound
-from qitong.tickets.models import Assignment, Ticket
+from qitong.routing.engine import RouteRequest
+from qitong.tickets.models import Assignment, Offer, Ticket
+from qitong.tickets.states import TicketState
 
 
 def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:
@@ -74,3 +76,44 @@ def ticket_get(*, actor: Actor, pk: int) -> Ticket:
     if ticket is None:
         raise NotFound()
     return ticket
+
+
+class SpecialistWorkload:
+    """The specialists' workload as routing weighs it, read from the tickets (routing.engine
+    .Workload)."""
+
+    def load(self, specialist_ids: list[int]) -> dict[int, int]:
+        rows = (
+            Ticket.objects.filter(
+                specialist_id__in=specialist_ids, state=TicketState.WITH_SPECIALIST
+            )
+            .values("specialist_id")
+            .annotate(n=Count("pk"))
+        )
+        return {r["specialist_id"]: r["n"] for r in rows}
+
+    def rating(self, specialist_ids: list[int]) -> dict[int, float]:
+        rows = (
+            Ticket.objects.filter(specialist_id__in=specialist_ids, satisfaction__isnull=False)
+            .values("specialist_id")
+            .annotate(avg=Avg("satisfaction"))
+        )
+        return {r["specialist_id"]: float(r["avg"]) for r in rows}
+
+
+WORKLOAD = SpecialistWorkload()
+
+
+def route_request(ticket: Ticket) -> RouteRequest:
+    """The consultation as routing sees it; specialists offered it since it was last
+    referred are not asked again (offers before it came back to the desk do not count)."""
+    offers = Offer.objects.filter(ticket=ticket)
+    if ticket.routed_at is not None:
+        offers = offers.filter(offered_at__gte=ticket.routed_at)
+    return RouteRequest(
+        enterprise_id=ticket.enterprise_id,
+        region_code=ticket.region_code,
+        domain=ticket.route_domain,
+        language=ticket.route_language,
+        tried=frozenset(offers.values_list("specialist_id", flat=True)),
+    )

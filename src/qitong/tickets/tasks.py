@@ -9,8 +9,7 @@ from django.db.models import F, Q
 
 from qitong.core import clock
 from qitong.core.errors import DomainError
-from qitong.routing.models import Offer, OfferState
-from qitong.tickets.models import Ticket
+from qitong.tickets.models import Offer, OfferState, Ticket
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import CLOCK_RUNNING_STATES, Milestone
 

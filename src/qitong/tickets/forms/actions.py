@@ -21,7 +21,7 @@ from qitong.accounts.actor import Actor
 from qitong.accounts.roles import Role
 from qitong.core.forms import MultipleFileField, ServiceForm
 from qitong.directory.models import Department, PolicyDomain, Specialist
-from qitong.routing.engine import CATEGORY_DOMAINS
+from qitong.routing.engine import domain_for
 from qitong.tickets.models import Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.states import RequestKind, TicketType
@@ -232,8 +232,7 @@ def _specialist(form: ActionForm, widget: Widget) -> forms.Field:
 
 def _domain(form: ActionForm, widget: Widget) -> forms.Field:
     domains = [(d.code, d.name) for d in PolicyDomain.objects.order_by("sort_order", "code")]
-    top = form.ticket.category.code.split(".")[0] if form.ticket.category_id else ""
-    form.initial.setdefault("domain", CATEGORY_DOMAINS.get(top, ""))
+    form.initial.setdefault("domain", domain_for(form.ticket.category.code))
     return forms.ChoiceField(label=widget.label, choices=[("", "按诉求分类"), *domains])
 
 

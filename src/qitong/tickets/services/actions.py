@@ -17,9 +17,8 @@ from qitong.accounts.models import User
 from qitong.core.errors import ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads
 from qitong.ledger.services import ledger_record
-from qitong.routing.models import Offer, OfferState
 from qitong.tickets import inputs as I
-from qitong.tickets.models import Assignment, PendingDecision, Ticket
+from qitong.tickets.models import Assignment, Offer, OfferState, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services import consulting, departments  # noqa: F401 — their handlers register
 from qitong.tickets.services.attachments import store_attachments

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from qitong.core.errors import ValidationFailed
 from qitong.directory.models import PolicyDomain, Specialist
-from qitong.knowledge.models import Article, ArticleState, Gap
+from qitong.knowledge.models import Article, ArticleState
 from qitong.notifications.services import notify
 from qitong.routing import engine as routing
-from qitong.routing.models import Offer, OfferState
 from qitong.tickets import inputs as I
-from qitong.tickets.models import Citation
+from qitong.tickets.models import Citation, Gap, Offer, OfferState
+from qitong.tickets.selectors import WORKLOAD, route_request
 from qitong.tickets.services.context import SUBJECT, Ctx, desk_leads, tell, tell_enterprise
 from qitong.tickets.states import Milestone, ReplyResult, TicketState, TicketType
 from qitong.tickets.transitions import TICKET
@@ -61,7 +61,7 @@ def _gap(ctx: Ctx, given: I.AnswerIn) -> None:
         ticket=ticket,
         defaults={
             "category_code": ticket.category.code,
-            "domain_code": ticket.route_domain or routing.domain_for(ticket),
+            "domain_code": ticket.route_domain or routing.domain_for(ticket.category.code),
             "region_code": ticket.region_code,
             "title": ticket.title,
             "flagged": flagged,
@@ -94,7 +94,7 @@ def _refer(ctx: Ctx) -> None:
     if domain and not PolicyDomain.objects.filter(code=domain).exists():
         raise ValidationFailed(fields={"domain": f"未知的政策领域：{domain}"})
     if not domain:  # by the appeal's category, where that domain exists here
-        derived = routing.domain_for(ticket)
+        derived = routing.domain_for(ticket.category.code)
         domain = derived if PolicyDomain.objects.filter(code=derived).exists() else ""
     language = given.language or ""
     ctx.set(route_domain=domain, route_language=language, routed_at=ctx.now)
@@ -110,7 +110,7 @@ def _refer(ctx: Ctx) -> None:
             )
         choice = routing.Choice(specialist, routing.CHOSEN, routing.timeout_for(routing.CHOSEN))
     else:
-        found = routing.choose(ticket)
+        found = routing.choose(route_request(ticket), workload=WORKLOAD)
         if found is None:
             raise ValidationFailed(
                 fields={
@@ -201,7 +201,7 @@ def _reroute(ctx: Ctx) -> None:
 
 
 def _route_on(ctx: Ctx, *, after: str) -> None:
-    choice = routing.choose(ctx.ticket, after=after)
+    choice = routing.choose(route_request(ctx.ticket), workload=WORKLOAD, after=after)
     if choice is not None:
         ctx.payload.pop("offer", None)
         _offer(ctx, choice)

@@ -11,19 +11,12 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 
 # Every role but the enterprise opens the staff ticket pages (scope decides which tickets).
 STAFF_ROLES = tuple(r for r in Role if r != Role.ENTERPRISE)
 DESK_ROLES = (Role.OPERATOR, Role.DESK_LEAD)
 PAGE_SIZE = 25
-
-
-def user_of(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # role_required let only signed-in users through
-    return user
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from qitong.accounts.actor import actor_of
+from qitong.accounts.requests import user_of
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, ValidationFailed
 from qitong.enterprises.services import ContactInput, enterprise_create
@@ -23,7 +24,6 @@ from qitong.tickets.views.common import (
     is_htmx,
     page_number,
     pager,
-    user_of,
 )
 
 INTAKE_ERRORS = "intake-errors"

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
+from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -48,7 +49,6 @@ from qitong.tickets.views.common import (
     errors_oob,
     is_htmx,
     message_oob,
-    user_of,
 )
 
 ContextBuilder = Callable[[Ticket, Actor, ActionForm | None], dict[str, Any]]

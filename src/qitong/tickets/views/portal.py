@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qitong.accounts.actor import Actor, actor_of
+from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
 from qitong.core.access import role_required
 from qitong.core.errors import ValidationFailed
@@ -28,7 +29,7 @@ from qitong.tickets.presenters import attachments_for, citations_for, present, t
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.states import Channel, Milestone, TicketState, Urgency
 from qitong.tickets.transitions import PORTAL_ACTIONS
-from qitong.tickets.views.common import errors_oob, is_htmx, user_of
+from qitong.tickets.views.common import errors_oob, is_htmx
 from qitong.tickets.views.detail import ActionPage, action_forms, run_action, ticket_or_404
 
 S = TicketState

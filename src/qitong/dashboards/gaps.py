@@ -1,6 +1,7 @@
 """The gaps report (知识缺口): frequent consultation topics the knowledge base had no fitting
-article for, per owning department, and articles readers found unhelpful — what each
-department should write or rewrite next."""
+article for, per owning department — with the articles readers found unhelpful
+(knowledge.selectors), what each department should write or rewrite next. A report over
+consultations, so it reads the tickets' gaps; knowledge knows no ticket."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.directory.models import Department, PolicyDomain
-from qitong.knowledge.models import Article, ArticleState, Feedback, Gap
-from qitong.tickets.models import Category
+from qitong.knowledge.selectors import owners_by_domain
+from qitong.tickets.models import Category, Gap
 
 READERS = frozenset({Role.DESK_LEAD, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, *DEPARTMENT_ROLES})
 
@@ -38,29 +37,6 @@ class DepartmentGaps:
     @property
     def total(self) -> int:
         return sum(t.count for t in self.topics)
-
-
-@dataclass
-class Unhelpful:
-    article_id: int
-    title: str
-    department: str
-    helpful: int
-    unhelpful: int
-
-
-def owners_by_domain() -> dict[str, str]:
-    """Each domain's maintaining department: the one with the most published articles in it."""
-    rows = (
-        Article.objects.filter(state=ArticleState.PUBLISHED, domain__isnull=False)
-        .values("domain__code", "department__name")
-        .annotate(n=Count("pk"))
-        .order_by("domain__code", "-n", "department__name")
-    )
-    owners: dict[str, str] = {}
-    for row in rows:
-        owners.setdefault(row["domain__code"], row["department__name"])
-    return owners
 
 
 def gaps_report(*, actor: Actor, since: dt.datetime, top: int = 10) -> list[DepartmentGaps]:
@@ -106,26 +82,3 @@ def gaps_report(*, actor: Actor, since: dt.datetime, top: int = 10) -> list[Depa
                 )
             )
     return sorted(by_department.values(), key=lambda g: -g.total)
-
-
-def unhelpful_articles(*, actor: Actor, limit: int = 20) -> list[Unhelpful]:
-    """Live articles more readers found unhelpful than helpful (at least two verdicts)."""
-    qs = Feedback.objects.filter(version__is_live=True)
-    if actor.role in DEPARTMENT_ROLES:
-        qs = qs.filter(version__article__department_id=actor.department_id or 0)
-    rows = (
-        qs.values("version__article_id", "version__title", "version__article__department__name")
-        .annotate(yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False)))
-        .order_by("-no")
-    )
-    return [
-        Unhelpful(
-            r["version__article_id"],
-            r["version__title"],
-            r["version__article__department__name"],
-            r["yes"],
-            r["no"],
-        )
-        for r in rows
-        if r["no"] >= 2 and r["no"] > r["yes"]
-    ][:limit]

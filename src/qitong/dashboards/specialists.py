@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from qitong.accounts.actor import Actor
 from qitong.ledger.models import Event
-from qitong.routing.models import Offer, OfferState
-from qitong.tickets.models import Ticket
+from qitong.tickets.models import Offer, OfferState, Ticket
 
 
 @dataclass

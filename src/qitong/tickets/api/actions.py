@@ -1,0 +1,112 @@
+"""POST /tickets/{id}/actions/<action>: one documented operation per action of the ticket
+machine, its request body derived from the action's input schema (tickets.inputs)."""
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field
+from pydantic import BaseModel, create_model
+
+from qitong.accounts.actor import actor_of
+from qitong.accounts.requests import user_of
+from qitong.accounts.roles import Role
+from qitong.core.errors import ValidationFailed
+from qitong.core.uploads import decode_base64_uploads
+from qitong.tickets.api.router import router
+from qitong.tickets.api.schemas import TicketOut
+from qitong.tickets.presenters import present
+from qitong.tickets.selectors import ticket_get
+from qitong.tickets.services import ticket_act
+from qitong.tickets.transitions import TICKET
+from qitong.workflow.inputs import inline_schema
+from qitong.workflow.machine import Transition
+
+
+def _act(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
+    """Parse the JSON body (its fields are the action's schema, checked by the service after
+    the scope and the transition, so an out-of-scope ticket is a 404 whatever the body)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValidationFailed(fields={"__all__": "请求体应为 JSON 对象"}) from None
+    if not isinstance(body, dict):
+        raise ValidationFailed(fields={"__all__": "请求体应为 JSON 对象"})
+    user = user_of(request)
+    version = body.pop("version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValidationFailed(fields={"version": "版本号应为整数"})
+    files = decode_base64_uploads(body.pop("attachments", None) or [])
+    ticket_act(
+        ticket_id=ticket_id,
+        action=action,
+        user=user,
+        data=body,
+        expected_version=version,
+        files=files,
+    )
+    actor = actor_of(user)
+    return present(ticket_get(actor=actor, pk=ticket_id), actor)
+
+
+ROLE_LABELS = dict(Role.choices) | {"system": "系统（定时巡查）"}
+
+
+class UploadIn(BaseModel):
+    name: str = Field(description="原文件名，如 营业执照.pdf")
+    content_base64: str = Field(description="文件内容的 Base64")
+
+
+class ActionExtra(BaseModel):
+    """What every action body may carry besides the action's own fields."""
+
+    version: int | None = Field(
+        default=None, description="客户端看到的工单版本号（version）；已被他人改动则 409"
+    )
+    attachments: list[UploadIn] = Field(default_factory=list, description="随操作上传的附件")
+
+
+def _body_schema(transition: Transition) -> dict[str, Any]:
+    model = create_model(
+        f"{transition.input.__name__}Body", __base__=(transition.input, ActionExtra)
+    )
+    return inline_schema(model)
+
+
+def _add_action(transition: Transition) -> None:
+    """One documented operation per action: its body is the action's input schema."""
+    name = transition.name
+
+    def endpoint(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+        return _act(request, ticket_id, name)
+
+    endpoint.__name__ = f"ticket_{name}"
+    roles = "、".join(ROLE_LABELS.get(r, r) for r in transition.roles)  # noqa: RUF100
+    router.add_api_operation(
+        f"/tickets/{{ticket_id}}/actions/{name}",
+        ["POST"],
+        endpoint,
+        response=TicketOut,
+        summary=f"工单操作：{transition.label}",
+        description=(
+            f"{transition.input.hint}\n\n可执行角色：{roles}。"
+            "409 当前状态或版本不允许，422 字段错误（fields 逐项说明），404 范围外。"
+        ),
+        operation_id=f"ticket_action_{name}",
+        openapi_extra={
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _body_schema(transition)}},
+            }
+        },
+    )
+
+
+for _transition in TICKET:
+    _add_action(_transition)
+
+
+@router.post("/tickets/{ticket_id}/actions/{action}", response=TicketOut, include_in_schema=False)
+def act_on_ticket(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
+    """Any other action name: the service answers 409 unknown_action (or 404 out of scope)."""
+    return _act(request, ticket_id, action)

@@ -1,0 +1,142 @@
+"""Tickets: create, list, read; the category tree."""
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Status
+
+from qitong.accounts.actor import actor_of
+from qitong.accounts.requests import user_of
+from qitong.core import clock
+from qitong.core.errors import ValidationFailed
+from qitong.core.uploads import decode_base64_uploads
+from qitong.tickets.api.router import router
+from qitong.tickets.api.schemas import (
+    CategoryOut,
+    TicketDetailOut,
+    TicketFilter,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+)
+from qitong.tickets.models import Category, Ticket
+from qitong.tickets.presenters import (
+    assisting_for,
+    attachments_for,
+    citations_for,
+    offer_for,
+    present,
+    reply_draft_for,
+    timeline,
+)
+from qitong.tickets.selectors import ticket_get, tickets_led_by, tickets_visible_to
+from qitong.tickets.services import TicketInput, ticket_create
+from qitong.tickets.states import CLOCK_RUNNING_STATES, TicketState
+
+
+@router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="提交诉求/登记工单")
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
+    user = user_of(request)
+    key = request.headers.get("Idempotency-Key", "")
+    fields = payload.dict()
+    files = decode_base64_uploads(fields.pop("attachments"))
+    ticket, created = ticket_create(
+        data=TicketInput(**fields), user=user, idempotency_key=key, files=files
+    )
+    actor = actor_of(user)
+    if not created:  # a replay: show the stored ticket as it is now, through the scope
+        ticket = ticket_get(actor=actor, pk=ticket.pk)
+    return Status(201 if created else 200, present(ticket, actor))
+
+
+def _encode_cursor(ticket: Ticket) -> str:
+    raw = json.dumps([ticket.created_at.isoformat(), ticket.pk])
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        created, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return dt.datetime.fromisoformat(created), int(pk)
+    except (ValueError, TypeError):
+        raise ValidationFailed(fields={"cursor": "分页游标无效"}) from None
+
+
+def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
+    if f.state:
+        bad = [s for s in f.state if s not in TicketState.values]
+        if bad:
+            raise ValidationFailed(fields={"state": f"未知的状态：{'、'.join(bad)}"})
+        qs = qs.filter(state__in=f.state)
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.department:
+        qs = qs.filter(lead_department_id=f.department)
+    if f.overdue is not None:
+        overdue = Q(due_at__lt=clock.now(), state__in=CLOCK_RUNNING_STATES)
+        qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+    if f.created_from:
+        qs = qs.filter(created_at__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__lt=f.created_to)
+    return qs
+
+
+@router.get("/tickets", response=TicketPage, summary="工单列表（按范围、可筛选、游标分页）")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str, Any]:
+    actor = actor_of(user_of(request))
+    if filters.department is not None and filters.department == actor.department_id:
+        scope = tickets_led_by(actor)  # a department's own inbox: the indexed lead branch
+    else:
+        scope = tickets_visible_to(actor)
+    qs = _filtered(scope, filters).order_by("-created_at", "-id")
+    if filters.cursor:
+        created, pk = _decode_cursor(filters.cursor)
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+    # Two steps: the page's ids (an index walk, no joins), then those rows with their joins.
+    ids = list(qs.values_list("pk", flat=True)[: filters.limit + 1])
+    more = len(ids) > filters.limit
+    ids = ids[: filters.limit]
+    by_id = Ticket.objects.select_related(
+        "enterprise", "category", "lead_department", "specialist"
+    ).in_bulk(ids)
+    rows = [by_id[pk] for pk in ids]
+    return {
+        "items": [present(t, actor) for t in rows],
+        "next_cursor": _encode_cursor(rows[-1]) if more and rows else None,
+    }
+
+
+@router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="工单详情（含时间线）")
+def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    actor = actor_of(user_of(request))
+    ticket = ticket_get(actor=actor, pk=ticket_id)
+    return {
+        **present(ticket, actor),
+        "timeline": timeline(ticket, actor),
+        "attachments": attachments_for(ticket, actor),
+        "assisting": assisting_for(ticket, actor),
+        "reply_draft": reply_draft_for(ticket, actor),
+        "articles": citations_for(ticket),
+        "offer": offer_for(ticket, actor),
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], summary="诉求分类树")
+def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = list(Category.objects.filter(active=True).order_by("sort_order", "code"))
+    children: dict[int | None, list[Category]] = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+
+    def build(parent: int | None) -> list[dict[str, Any]]:
+        return [
+            {"code": c.code, "name": c.name, "children": build(c.pk)}
+            for c in children.get(parent, [])
+        ]
+
+    return build(None)
