@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, Role
 
 SYSTEM_ROLE = "system"
@@ -37,8 +38,6 @@ def actor_of(user: object) -> Actor:
     cached = getattr(user, "_qitong_actor", None)
     if isinstance(cached, Actor):
         return cached
-    from qitong.accounts.models import User
-
     assert isinstance(user, User)
     region = user.scope_region()
     profile = getattr(user, "specialist_profile", None) if user.role == Role.SPECIALIST else None

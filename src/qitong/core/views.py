@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from qitong.core.health import health_status
+from qitong.core.navigation import home_url_for
 
 
 @never_cache
@@ -20,6 +21,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from qitong.core.navigation import home_url_for
-
     return redirect(home_url_for(request.user))

@@ -52,6 +52,7 @@ class WorkCalendar:
 
 
 def _read_calendar() -> WorkCalendar:
+    # Imported here, not at the top: model modules import this one while apps load.
     from qitong.core.models import HolidayOverride
 
     return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_workday")))

@@ -27,6 +27,7 @@ from qitong.directory.models import Department, Desk, PolicyDomain, Region, Spec
 from qitong.directory.regions import DEFAULT_REGION_FILE, load_regions
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.ledger.services import ledger_record, ledger_record_change
+from qitong.routing.models import Pairing
 
 SOURCE = {"source": "demo"}
 
@@ -220,8 +221,6 @@ def _specialists(plan: Plan, regions: dict[str, int]) -> int:
 def _pairings() -> int:
     """The demo enterprise `enterprise` is paired with the demo specialist (S00001), so a
     consultation it raises is offered to the `specialist` account first."""
-    from qitong.routing.models import Pairing
-
     enterprise = Enterprise.objects.filter(
         credit_code=DEMO_ENTERPRISES["enterprise"].credit_code
     ).first()

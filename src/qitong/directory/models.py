@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from qitong.core.workdays import WorkingHours
+
 
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", "省级"
@@ -131,8 +133,6 @@ class Desk(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from qitong.core.workdays import WorkingHours
-
         try:
             WorkingHours.from_config(self.working_hours)
         except ValueError as exc:
@@ -205,8 +205,6 @@ class Specialist(models.Model):
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
-
-        from qitong.core.workdays import WorkingHours
 
         try:
             WorkingHours.from_config(self.duty_hours)

@@ -31,6 +31,7 @@ from qitong.knowledge.models import (
     Feedback,
 )
 from qitong.knowledge.search import index_version, unindex_version
+from qitong.knowledge.selectors import article_get
 from qitong.knowledge.text import clean_html, plain_text, segmented
 from qitong.knowledge.transitions import ARTICLE
 from qitong.ledger.services import ledger_record
@@ -337,7 +338,6 @@ def _withdraw(ctx: Action[Article]) -> None:
 
 def feedback_give(*, user: User, article_id: int, helpful: bool, comment: str = "") -> Feedback:
     """A reader says whether the live version helped (changing their mind replaces it)."""
-    from qitong.knowledge.selectors import article_get
 
     article = article_get(actor=actor_of(user), pk=article_id)
     version = article.live

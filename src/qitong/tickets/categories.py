@@ -3,6 +3,8 @@
 Codes are stable identifiers used by the API (`GET /api/v1/categories`) and the classifier.
 """
 
+from qitong.tickets.deadlines import DEFAULT_POLICIES
+
 DEFAULT_CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
         "market",
@@ -102,8 +104,6 @@ DEFAULT_CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
 def seed_defaults(category_model: type, policy_model: type) -> None:
     """Create the default categories and SLA policies that do not exist yet (used by the data
     migration, and by tests whose transactional flush empties the tables)."""
-    from qitong.tickets.deadlines import DEFAULT_POLICIES
-
     for i, (code, name, children) in enumerate(DEFAULT_CATEGORIES):
         parent, _ = category_model.objects.get_or_create(  # type: ignore[attr-defined]
             code=code, defaults={"name": name, "sort_order": i}

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from qitong.core.refcache import ReferenceCache
 from qitong.core.workdays import LimitUnit, WorkCalendar, WorkingHours, deadline
+from qitong.tickets.models import SlaPolicy
 from qitong.tickets.states import Milestone, TicketType, Urgency
 
 CH, WH, WD = LimitUnit.CALENDAR_HOURS, LimitUnit.WORKING_HOURS, LimitUnit.WORKING_DAYS
@@ -60,8 +61,6 @@ DEFAULT_POLICIES = _defaults()
 
 
 def _read_policies() -> dict[tuple[str, str, str], Limit]:
-    from qitong.tickets.models import SlaPolicy
-
     table = dict(DEFAULT_POLICIES)
     for row in SlaPolicy.objects.all():
         table[(row.ticket_type, row.urgency, row.milestone)] = Limit(

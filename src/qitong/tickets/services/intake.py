@@ -20,6 +20,7 @@ from qitong.core.uploads import CheckedFile, check_uploads
 from qitong.core.workdays import LOCAL_TZ, WorkingHours, load_calendar
 from qitong.directory.models import Desk
 from qitong.enterprises.models import Enterprise
+from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.enterprises.validators import normalize_phone
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
@@ -99,7 +100,6 @@ def _enterprise_for(data: TicketInput, user: User, errors: dict[str, str]) -> En
     if not code:
         errors["credit_code"] = "请填写企业的统一社会信用代码"
         return None
-    from qitong.enterprises.selectors import enterprises_visible_to
 
     enterprise = enterprises_visible_to(user).filter(credit_code=code).first()
     if enterprise is None:
