@@ -82,6 +82,10 @@ def transition(
     return Transition(name, label, frozenset(sources), to, dict(roles), **options)
 
 
+# Every machine, by name (tests walk them all; a new domain's machine joins by being built).
+MACHINES: dict[str, Machine[Any]] = {}
+
+
 class TargetOutOfSet(AssertionError):
     """A handler sent the subject to a state its transition does not declare."""
 
@@ -103,6 +107,7 @@ class Machine(Generic[H]):
         for t in self.transitions:
             unknown = (t.sources | set(t.targets)) - set(self.state_labels) - {STAY}
             assert not unknown, f"{self.name}.{t.name}: unknown states {sorted(unknown)}"
+        MACHINES[self.name] = self
 
     # --- the registry ---------------------------------------------------------------------
     def __iter__(self) -> Iterator[Transition]:
