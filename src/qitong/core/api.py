@@ -5,6 +5,7 @@ Every error answers `{"code": str, "message": str, "fields": {name: message}}`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -100,9 +101,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Every error answers {code, message, fields} with its status."""
-    api.add_exception_handler(DomainError, _domain_error)
-    api.add_exception_handler(NinjaValidationError, _validation_error)
-    api.add_exception_handler(DjangoValidationError, _django_validation_error)
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(AuthenticationError, _unauthenticated)
-    api.add_exception_handler(HttpError, _http_error)
+    handlers: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
+        (DomainError, _domain_error),
+        (NinjaValidationError, _validation_error),
+        (DjangoValidationError, _django_validation_error),
+        (Http404, _not_found),
+        (AuthenticationError, _unauthenticated),
+        (HttpError, _http_error),
+    ]
+    for exc, handler in handlers:
+        api.add_exception_handler(exc, handler)

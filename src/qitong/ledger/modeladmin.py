@@ -30,7 +30,7 @@ _BEFORE_ATTR = "_qitong_ledger_before"
 
 def request_actor(request: HttpRequest) -> User | None:
     user = request.user
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+    return user if user.is_authenticated else None
 
 
 def m2m_snapshot(obj: models.Model, names: tuple[str, ...]) -> dict[str, list[int]]:

@@ -133,6 +133,8 @@ def candidates_for(
     kind: str, request: RouteRequest, workload: Workload
 ) -> list[tuple[Specialist, int]]:
     if kind == StepKind.PAIRED:
+        if request.enterprise_id is None:
+            return []
         pairing = Pairing.objects.filter(enterprise_id=request.enterprise_id, active=True).first()
         if pairing is None:
             return []

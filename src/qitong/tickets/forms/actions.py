@@ -141,7 +141,8 @@ class ActionForm(ServiceForm):
         for name, widget in self.schema.items():
             value = self.cleaned_data.get(name)
             if widget.kind == "flag":
-                value = {"yes": True, "no": False}.get(value, value) if widget.required else value
+                if widget.required:
+                    value = {"yes": True, "no": False}.get(str(value or ""), value)
                 if value in ("", None):
                     continue
             elif widget.kind == "refs":

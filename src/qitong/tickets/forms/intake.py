@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.urls import reverse
@@ -73,7 +73,7 @@ class TicketFieldsForm(ServiceForm):
     content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5}))
     idempotency_key = forms.CharField(widget=forms.HiddenInput())
 
-    required_fields: ClassVar[tuple[str, ...]] = (
+    required_fields: tuple[str, ...] = (
         "type",
         "category",
         "contact_phone",

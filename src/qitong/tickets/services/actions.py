@@ -159,6 +159,7 @@ def _close(ctx: Ctx) -> None:
 @TICKET.handles("merge")
 def _merge(ctx: Ctx) -> None:
     pk = ctx.args(I.MergeIn).into
+    assert pk is not None  # the schema requires it
     master = tickets_visible_to(ctx.actor).select_for_update().filter(pk=pk).first()
     if master is None:
         raise ValidationFailed(fields={"into": "请填写要并入的主工单（须在您的辖区内）"})
