@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from qitong.accounts.actor import Actor
 from qitong.ledger.models import Event
 from qitong.tickets.models import Offer, OfferState, Ticket
+from qitong.tickets.transitions import TICKET
 
 
 @dataclass
@@ -48,7 +49,7 @@ def specialist_stats(*, actor: Actor, since: dt.datetime) -> tuple[list[Line], l
     ticket_ids = {o.ticket_id for o in rows}
     answered_at = dict(
         Event.objects.filter(
-            subject_type="tickets.ticket",
+            subject_type=TICKET.name,
             subject_id__in=[str(pk) for pk in ticket_ids],
             action="specialist_reply",
         ).values_list("subject_id", "occurred_at")

@@ -18,6 +18,7 @@ from qitong.directory.models import Department, PolicyDomain, Region
 from qitong.knowledge.models import Article, ArticleState
 from qitong.knowledge.services import article_publish
 from qitong.knowledge.text import clean_html
+from qitong.knowledge.transitions import ARTICLE
 from qitong.ledger.services import ledger_record
 
 DATA = Path(__file__).with_name("data") / "knowledge.json"
@@ -67,7 +68,7 @@ def load_knowledge(path: Path = DATA) -> int:
                 updated_at=now,
             )
             ledger_record(
-                subject_type="knowledge.article",
+                subject_type=ARTICLE.name,
                 subject_id=article.pk,
                 action="create",
                 new_subject=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from qitong.ledger.canonical import HASHED_FIELDS
 from qitong.ledger.models import Event
 
 
@@ -31,21 +32,7 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_per_page = 100
     # Counting a large ledger on every page view is slow on PostgreSQL; the pager does without.
     show_full_result_count = False
-    readonly_fields = (
-        "subject_type",
-        "subject_id",
-        "seq",
-        "occurred_at",
-        "actor_id",
-        "actor_display",
-        "actor_role",
-        "action",
-        "from_state",
-        "to_state",
-        "payload",
-        "prev_hash",
-        "hash",
-    )
+    readonly_fields = (*HASHED_FIELDS, "hash")
 
     @admin.display(description="哈希")
     def short_hash(self, obj: Event) -> str:

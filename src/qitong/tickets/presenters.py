@@ -16,7 +16,7 @@ from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
 from qitong.tickets.models import Assignment, Offer, Ticket
 from qitong.tickets.states import Milestone, RequestKind, TicketState
-from qitong.tickets.transitions import allowed_actions, event_label, public_label
+from qitong.tickets.transitions import TICKET, allowed_actions, event_label, public_label
 
 # The reply reaches the enterprise once the desk has accepted it (or answered itself): before
 # that it is the department's draft for the desk's review, which may send it back.
@@ -140,9 +140,9 @@ class TimelineEntry:
 def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
     """The ticket's ledger as a timeline; an enterprise sees only public steps in its words,
     never internal notes or staff names."""
-    events = Event.objects.filter(
-        subject_type="tickets.ticket", subject_id=str(ticket.pk)
-    ).order_by("seq")
+    events = Event.objects.filter(subject_type=TICKET.name, subject_id=str(ticket.pk)).order_by(
+        "seq"
+    )
     entries = []
     for event in events:
         if actor.role == Role.ENTERPRISE:

@@ -19,7 +19,12 @@ from qitong.accounts.roles import Role
 from qitong.core import clock
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import hides_identity, warning
-from qitong.tickets.selectors import tickets_assisted_by, tickets_led_by, tickets_visible_to
+from qitong.tickets.selectors import (
+    overdue,
+    tickets_assisted_by,
+    tickets_led_by,
+    tickets_visible_to,
+)
 from qitong.tickets.states import (
     CLOCK_RUNNING_STATES,
     DEPARTMENT_STATES,
@@ -61,7 +66,7 @@ REMINDED = Q(reminded_for=F("milestone")) & ~Q(milestone="")
 def _warning(now: dt.datetime) -> Q:
     """Yellow or red (presenters.warning): inside the warning window, reminded, or overdue."""
     return Q(state__in=CLOCK_RUNNING_STATES, due_at__isnull=False) & (
-        Q(warn_at__lte=now) | Q(due_at__lt=now) | REMINDED
+        Q(warn_at__lte=now) | overdue(now) | REMINDED
     )
 
 
@@ -115,7 +120,7 @@ DEPARTMENT_TABS = [
         "暂无即将到期工单",
         lambda now: Q(state__in=HELD, due_at__gte=now) & (Q(warn_at__lte=now) | REMINDED),
     ),
-    QueueDef("overdue", "已超期", "暂无已超期工单", lambda now: Q(state__in=HELD, due_at__lt=now)),
+    QueueDef("overdue", "已超期", "暂无已超期工单", lambda now: Q(state__in=HELD) & overdue(now)),
     QueueDef(
         "returned",
         "退回给我",

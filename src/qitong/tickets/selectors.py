@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 
 from qitong.accounts.actor import Actor
@@ -10,7 +12,13 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, GLOBAL_ROLES, Ro
 from qitong.core.errors import NotFound
 from qitong.routing.engine import RouteRequest
 from qitong.tickets.models import Assignment, Offer, Ticket
-from qitong.tickets.states import TicketState
+from qitong.tickets.states import CLOCK_RUNNING_STATES, TicketState
+
+
+def overdue(now: dt.datetime) -> Q:
+    """Past the current milestone's deadline with the clock running: the API's `overdue`
+    filter, the desk's red queues and the sweep's escalations all mean this."""
+    return Q(state__in=CLOCK_RUNNING_STATES, due_at__lt=now)
 
 
 def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:

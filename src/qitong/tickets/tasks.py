@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from qitong.core import clock
 from qitong.core.errors import DomainError
 from qitong.tickets.models import Offer, OfferState, Ticket
+from qitong.tickets.selectors import overdue
 from qitong.tickets.services import ticket_act
 from qitong.tickets.states import CLOCK_RUNNING_STATES, Milestone
 
@@ -20,7 +21,7 @@ BATCH = 500  # per run; the next run (a minute later) picks up the rest
 def sweep() -> dict[str, int]:
     now = clock.now()
     running = Ticket.objects.filter(state__in=CLOCK_RUNNING_STATES).exclude(milestone="")
-    overdue = running.filter(due_at__lt=now).exclude(escalated_for=F("milestone"))
+    late = running.filter(overdue(now)).exclude(escalated_for=F("milestone"))
     warned = running.filter(Q(warn_at__lte=now), due_at__gte=now).exclude(
         reminded_for=F("milestone")
     )
@@ -43,7 +44,7 @@ def sweep() -> dict[str, int]:
         except DomainError as exc:  # accepted or withdrawn meanwhile
             logger.info("sweep skipped ticket %s: %s", pk, exc.message)
             counts["skipped"] += 1
-    for action, qs, key in (("escalate", overdue, "escalated"), ("remind", warned, "reminded")):
+    for action, qs, key in (("escalate", late, "escalated"), ("remind", warned, "reminded")):
         for pk, milestone in qs.order_by("due_at").values_list("pk", "milestone")[:BATCH]:
             label = Milestone(milestone).label
             note = (

@@ -72,6 +72,12 @@ def assigned_specialist(t: TicketFacts, a: Actor) -> bool:
     return a.specialist_id is not None and a.specialist_id == t.specialist_id
 
 
+def reply_needs_signoff(actor: Actor, department_requires_signoff: bool) -> bool:
+    """A handler's reply is a draft for the department leader where the department asks for
+    sign-off (答复审签); a leader's own reply needs none."""
+    return department_requires_signoff and actor.role == Role.HANDLER
+
+
 def no_pending_request(t: TicketFacts) -> str | None:
     if not t.pending_request:
         return None

@@ -33,9 +33,9 @@ from qitong.tickets.presenters import (
     reply_draft_for,
     timeline,
 )
-from qitong.tickets.selectors import ticket_get, tickets_led_by, tickets_visible_to
+from qitong.tickets.selectors import overdue, ticket_get, tickets_led_by, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_create
-from qitong.tickets.states import CLOCK_RUNNING_STATES, TicketState
+from qitong.tickets.states import TicketState
 
 
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="提交诉求/登记工单")
@@ -77,8 +77,8 @@ def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
     if f.department:
         qs = qs.filter(lead_department_id=f.department)
     if f.overdue is not None:
-        overdue = Q(due_at__lt=clock.now(), state__in=CLOCK_RUNNING_STATES)
-        qs = qs.filter(overdue) if f.overdue else qs.exclude(overdue)
+        late = overdue(clock.now())
+        qs = qs.filter(late) if f.overdue else qs.exclude(late)
     if f.created_from:
         qs = qs.filter(created_at__gte=f.created_from)
     if f.created_to:

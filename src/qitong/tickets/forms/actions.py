@@ -25,7 +25,7 @@ from qitong.routing.engine import domain_for
 from qitong.tickets.models import Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.states import RequestKind, TicketType
-from qitong.tickets.transitions import TICKET
+from qitong.tickets.transitions import TICKET, reply_needs_signoff
 from qitong.workflow.inputs import Widget, widgets
 from qitong.workflow.machine import Transition
 
@@ -258,7 +258,7 @@ class ReplyForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lead = self.ticket.lead_department
-        if self.actor.role == Role.HANDLER and lead is not None and lead.reply_needs_signoff:
+        if lead is not None and reply_needs_signoff(self.actor, lead.reply_needs_signoff):
             self.fields[
                 "explanation"
             ].help_text = "本单位的答复须部门领导审签：提交后先送部门领导，审签通过后再交专席审核。"

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Q
 
-from qitong.accounts.roles import Role
 from qitong.core.errors import ValidationFailed
 from qitong.core.workdays import add_working_days
 from qitong.directory.models import Department
@@ -26,7 +25,7 @@ from qitong.tickets.services.context import (
     tell_enterprise,
 )
 from qitong.tickets.states import Milestone, RequestKind
-from qitong.tickets.transitions import TICKET
+from qitong.tickets.transitions import TICKET, reply_needs_signoff
 
 
 def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
@@ -231,7 +230,7 @@ def _reply(ctx: Ctx) -> None:
     ctx.payload["result"] = result
     lead = ctx.ticket.lead_department
     assert lead is not None  # the transition's relation guarantees it
-    if ctx.actor.role == Role.HANDLER and lead.reply_needs_signoff:
+    if reply_needs_signoff(ctx.actor, lead.reply_needs_signoff):
         # Held for the leader: the ticket stays in progress and its clock keeps running.
         assert ctx.user is not None
         ctx.draft = PendingDecision.objects.create(

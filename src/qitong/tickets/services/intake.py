@@ -35,9 +35,10 @@ from qitong.tickets.states import (
     TicketType,
     Urgency,
 )
+from qitong.tickets.transitions import TICKET
 
 MAX_CONTENT = 5000
-SUBJECT = "tickets.ticket"
+SUBJECT = TICKET.name
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +14,6 @@ from qitong.accounts.roles import Role
 
 # Every role but the enterprise opens the staff ticket pages (scope decides which tickets).
 STAFF_ROLES = tuple(r for r in Role if r != Role.ENTERPRISE)
-DESK_ROLES = (Role.OPERATOR, Role.DESK_LEAD)
 PAGE_SIZE = 25
 
 
@@ -76,7 +74,3 @@ def page_number(request: HttpRequest) -> int:
 
 def pager(page: int, total: int, size: int = PAGE_SIZE) -> Pager:
     return Pager(page=page, pages=max(math.ceil(total / size), 1), total=total, size=size)
-
-
-def context_with(base: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {**base, **extra}

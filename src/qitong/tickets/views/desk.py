@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
+from qitong.accounts.roles import DESK_ROLES
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, ValidationFailed
 from qitong.enterprises.services import ContactInput, enterprise_create
@@ -19,7 +20,6 @@ from qitong.tickets import queues
 from qitong.tickets.forms import EnterpriseCreateForm, IntakeForm
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.views.common import (
-    DESK_ROLES,
     errors_oob,
     is_htmx,
     page_number,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
 from qitong.accounts.requests import user_of
-from qitong.accounts.roles import Role
+from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.navigation import home_url_for
@@ -44,7 +44,6 @@ from qitong.tickets.services import ticket_act
 from qitong.tickets.states import Milestone
 from qitong.tickets.transitions import TICKET
 from qitong.tickets.views.common import (
-    DESK_ROLES,
     STAFF_ROLES,
     errors_oob,
     is_htmx,
