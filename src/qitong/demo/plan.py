@@ -284,6 +284,8 @@ def _credit_code(rng: random.Random, region_code: str, taken: set[str]) -> str:
 
 
 def _enterprises(plan: Plan, rng: random.Random) -> None:
+    """The named demo enterprises, then synthetic ones with valid codes and contacts (one
+    loop per kind; long because each enterprise lists its fields)."""
     people = People(rng)
     taken = {ent.credit_code for ent in DEMO_ENTERPRISES.values()}
     names = {ent.name for ent in DEMO_ENTERPRISES.values()}

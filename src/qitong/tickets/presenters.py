@@ -62,6 +62,8 @@ def reply_visible(ticket: Ticket, actor: Actor) -> bool:
 
 
 def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
+    """The ticket as this actor may see it (masking, confidentiality, the reply's visibility):
+    one flat mapping the API's TicketOut and the pages share, so it lists every shown field."""
     hidden = hides_identity(ticket, actor)
     reply = reply_visible(ticket, actor)
     enterprise = (
@@ -143,58 +145,58 @@ def timeline(ticket: Ticket, actor: Actor) -> list[TimelineEntry]:
     events = Event.objects.filter(subject_type=TICKET.name, subject_id=str(ticket.pk)).order_by(
         "seq"
     )
-    entries = []
-    for event in events:
-        if actor.role == Role.ENTERPRISE:
-            label = public_label(event.action)
-            if not label:
-                continue
-            note = _public_note(event)
-            if event.action == "callback" and event.to_state == TicketState.CLOSED:
-                label = "专席已回访，诉求已办结"
-            entries.append(
-                TimelineEntry(
-                    event.seq,
-                    event.occurred_at,
-                    event.action,
-                    label,
-                    "",
-                    "",
-                    event.from_state,
-                    event.to_state,
-                    note,
-                )
-            )
-            continue
-        payload = event.payload or {}
-        note = str(
-            payload.get("note")
-            or payload.get("reason")
-            or payload.get("explanation")
-            or payload.get("answer")
-            or payload.get("opinion")
-            or ""
-        )
-        actor_display = event.actor_display
-        if hides_identity(ticket, actor) and event.actor_role == Role.ENTERPRISE:
-            # The ledger froze the enterprise account's name on its own steps: mask it too.
-            actor_display = "企业（保密）"
-            if event.action == "create":
-                note = ""
-        entries.append(
-            TimelineEntry(
-                event.seq,
-                event.occurred_at,
-                event.action,
-                _staff_label(event),
-                actor_display,
-                event.actor_role,
-                event.from_state,
-                event.to_state,
-                note,
-            )
-        )
-    return entries
+    if actor.role == Role.ENTERPRISE:
+        return [entry for event in events if (entry := _public_entry(event)) is not None]
+    hidden = hides_identity(ticket, actor)
+    return [_staff_entry(event, hidden) for event in events]
+
+
+def _public_entry(event: Event) -> TimelineEntry | None:
+    label = public_label(event.action)
+    if not label:
+        return None
+    if event.action == "callback" and event.to_state == TicketState.CLOSED:
+        label = "专席已回访，诉求已办结"
+    return TimelineEntry(
+        event.seq,
+        event.occurred_at,
+        event.action,
+        label,
+        "",
+        "",
+        event.from_state,
+        event.to_state,
+        _public_note(event),
+    )
+
+
+def _staff_entry(event: Event, hidden: bool) -> TimelineEntry:
+    payload = event.payload or {}
+    note = str(
+        payload.get("note")
+        or payload.get("reason")
+        or payload.get("explanation")
+        or payload.get("answer")
+        or payload.get("opinion")
+        or ""
+    )
+    actor_display = event.actor_display
+    if hidden and event.actor_role == Role.ENTERPRISE:
+        # The ledger froze the enterprise account's name on its own steps: mask it too.
+        actor_display = "企业（保密）"
+        if event.action == "create":
+            note = ""
+    return TimelineEntry(
+        event.seq,
+        event.occurred_at,
+        event.action,
+        _staff_label(event),
+        actor_display,
+        event.actor_role,
+        event.from_state,
+        event.to_state,
+        note,
+    )
 
 
 def _staff_label(event: Event) -> str:

@@ -94,6 +94,20 @@ class Subject(Generic[M]):
     finish: Callable[[Any], None] | None = None  # after the state is set, before saving
 
 
+def _locked(spec: Subject[M], pk: int, actor: ActorLike, expected_version: int | None) -> M:
+    """The subject, locked, if the actor may reach it and it is the version the caller saw."""
+    subject = spec.scope(actor).select_for_update().filter(pk=pk).first()
+    if subject is None:
+        raise NotFound()
+    if (
+        spec.version_field
+        and expected_version is not None
+        and getattr(subject, spec.version_field) != expected_version
+    ):
+        raise Conflict(spec.stale_message, code="stale_version")
+    return subject
+
+
 def act(
     spec: Subject[M],
     *,
@@ -113,15 +127,7 @@ def act(
     """
     machine = spec.machine
     with transaction.atomic():
-        subject = spec.scope(actor).select_for_update().filter(pk=pk).first()
-        if subject is None:
-            raise NotFound()
-        if (
-            spec.version_field
-            and expected_version is not None
-            and getattr(subject, spec.version_field) != expected_version
-        ):
-            raise Conflict(spec.stale_message, code="stale_version")
+        subject = _locked(spec, pk, actor, expected_version)
         transition = machine.check(subject, actor, action)
         ctx = spec.context(
             subject=subject,

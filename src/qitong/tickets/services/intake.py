@@ -24,7 +24,7 @@ from qitong.enterprises.selectors import enterprises_visible_to
 from qitong.enterprises.validators import normalize_phone
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
-from qitong.tickets.deadlines import compute_due, load_policies
+from qitong.tickets.deadlines import Due, compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
 from qitong.tickets.services.attachments import store_attachments
 from qitong.tickets.states import (
@@ -190,17 +190,8 @@ def _insert(
     now = clock.now()
     online = user.role == Role.ENTERPRISE
     state = TicketState.SUBMITTED if online else TicketState.REGISTERED
-    milestone = Milestone.REGISTER if online else Milestone.DISPATCH
     desk = user.desk if user.role in DESK_ROLES else _desk_for(enterprise)
-    due = compute_due(
-        start=now,
-        ticket_type=data.type,
-        urgency=data.urgency,
-        milestone=milestone,
-        policies=load_policies(),
-        calendar=load_calendar(),
-        working=WorkingHours.from_config(desk.working_hours if desk else None),
-    )
+    due = _first_deadline(data, online, desk, now)
     content = data.content.strip()
     confidential = (
         data.type == TicketType.PROBLEM_REPORT if data.confidential is None else data.confidential
@@ -231,14 +222,35 @@ def _insert(
         created_at=now,
         updated_at=now,
     )
+    _record_creation(ticket, user, files)
+    return ticket
+
+
+def _first_deadline(data: TicketInput, online: bool, desk: Desk | None, now: dt.datetime) -> Due:
+    """Online submissions wait for the desk (受理); the desk's own registrations for dispatch."""
+    return compute_due(
+        start=now,
+        ticket_type=data.type,
+        urgency=data.urgency,
+        milestone=Milestone.REGISTER if online else Milestone.DISPATCH,
+        policies=load_policies(),
+        calendar=load_calendar(),
+        working=WorkingHours.from_config(desk.working_hours if desk else None),
+    )
+
+
+def _record_creation(ticket: Ticket, user: User, files: list[CheckedFile]) -> None:
+    """The chain's first event (the content by its digest), and the enterprise told of a
+    registration by the desk (an online submission is told when the desk accepts it)."""
+    enterprise, category = ticket.enterprise, ticket.category
     ledger_record(
         subject_type=SUBJECT,
         subject_id=ticket.pk,
         action="create",
         new_subject=True,
         actor=user,
-        to_state=state,
-        at=now,
+        to_state=ticket.state,
+        at=ticket.created_at,
         payload={
             "number": ticket.number,
             "type": ticket.type,
@@ -247,18 +259,17 @@ def _insert(
             "channel": ticket.channel,
             "title": ticket.title,
             "credit_code": enterprise.credit_code,
-            "confidential": confidential,
-            "content_sha256": hashlib.sha256(content.encode()).hexdigest(),
+            "confidential": ticket.confidential,
+            "content_sha256": hashlib.sha256(ticket.content.encode()).hexdigest(),
             "attachments": store_attachments(ticket=ticket, files=files, user=user),
         },
     )
-    if not online:
+    if ticket.state == TicketState.REGISTERED:
         notify(
             kind="ticket_registered",
             subject=(SUBJECT, ticket.pk),
-            phone=phone,
+            phone=ticket.contact_phone,
             users=enterprise.users.filter(is_active=True),
             text=f"您的诉求已受理，工单号 {ticket.number}。",
         )
     actor_of(user)  # warm the cache for the caller's follow-up reads
-    return ticket
