@@ -373,8 +373,8 @@ def test_gaps_from_answers_without_a_fitting_article_per_department(world: World
 
 def test_feedback_helpful_or_not_once_per_reader(world: World) -> None:
     from qitong.accounts.actor import actor_of
-    from qitong.knowledge.selectors import unhelpful_articles
     from qitong.knowledge.models import Feedback
+    from qitong.knowledge.selectors import unhelpful_articles
 
     with clock.frozen(NOW):
         article = published(world, SMALL_BUSINESS)

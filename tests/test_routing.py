@@ -344,9 +344,9 @@ def test_the_desk_pairs_from_the_ticket_page(desk: Desk, world: World) -> None:
 
 def test_statistics_per_specialist_and_domain(desk: Desk, world: World) -> None:
     from django.test import Client
-    from qitong.dashboards.specialists import specialist_stats
 
     from qitong.accounts.actor import actor_of
+    from qitong.dashboards.specialists import specialist_stats
 
     with clock.frozen(NOW):
         t1 = desk.consult()  # → S00001
