@@ -28,22 +28,15 @@ class SlaPolicyAdmin(LedgeredModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TicketAdmin(ReadOnlyAdmin):
+    """Tickets change only through their actions (each on the ledger): shown, never edited."""
+
     list_display = ("number", "title", "type", "state", "lead_department", "due_at", "created_at")
     list_filter = ("state", "type", "urgency", "channel")
     search_fields = ("number", "title", "enterprise__name", "enterprise__credit_code")
     list_select_related = ("lead_department",)
     date_hierarchy = "created_at"
     show_full_result_count = False  # no COUNT(*) over a million rows on every page
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_active and request.user.is_staff)
