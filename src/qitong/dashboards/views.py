@@ -18,6 +18,7 @@ from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.access import role_required
+from qitong.core.paging import PAGE_SIZE, page_number, pager
 from qitong.dashboards import selectors
 from qitong.dashboards.gaps import READERS as GAP_READERS
 from qitong.dashboards.gaps import gaps_report
@@ -30,8 +31,7 @@ from qitong.routing.services import specialist_set_duty
 from qitong.tickets import queues
 from qitong.tickets.forms import IntakeForm
 from qitong.tickets.models import Offer, OfferState
-from qitong.tickets.views.common import PAGE_SIZE, page_number, pager
-from qitong.tickets.views.portal import plain_state, promised_due
+from qitong.tickets.presenters import plain_state, promised_due
 
 
 def _render(

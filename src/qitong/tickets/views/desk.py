@@ -15,16 +15,12 @@ from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, ValidationFailed
+from qitong.core.paging import page_number, pager
 from qitong.enterprises.services import ContactInput, enterprise_create
 from qitong.tickets import queues
 from qitong.tickets.forms import EnterpriseCreateForm, IntakeForm
 from qitong.tickets.services import TicketInput, ticket_create
-from qitong.tickets.views.common import (
-    errors_oob,
-    is_htmx,
-    page_number,
-    pager,
-)
+from qitong.tickets.views.common import errors_oob, is_htmx
 
 INTAKE_ERRORS = "intake-errors"
 ENTERPRISE_ERRORS = "ent-errors"

@@ -7,8 +7,6 @@ no staff names.
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -25,60 +23,19 @@ from qitong.core.access import role_required
 from qitong.core.errors import ValidationFailed
 from qitong.tickets.forms import ActionForm, EnterpriseTicketForm
 from qitong.tickets.models import Ticket
-from qitong.tickets.presenters import attachments_for, citations_for, present, timeline
+from qitong.tickets.presenters import (
+    attachments_for,
+    citations_for,
+    plain_state,
+    present,
+    promised_due,
+    timeline,
+)
 from qitong.tickets.services import TicketInput, ticket_create
-from qitong.tickets.states import Channel, Milestone, TicketState, Urgency
+from qitong.tickets.states import Channel, Urgency
 from qitong.tickets.transitions import PORTAL_ACTIONS
 from qitong.tickets.views.common import errors_oob, is_htmx
 from qitong.tickets.views.detail import ActionPage, action_forms, run_action, ticket_or_404
-
-S = TicketState
-# The state in words an enterprise understands (internal steps such as the desk's review of
-# a reply read as "being handled").
-PLAIN_STATE = {
-    S.SUBMITTED: "已提交，等待受理",
-    S.REGISTERED: "已受理",
-    S.WITH_SPECIALIST: "政策专员答复中",
-    S.DISPATCHED: "已转承办单位",
-    S.IN_PROGRESS: "办理中",
-    S.SUSPENDED: "待您补充材料",
-    S.REPLIED: "办理中",
-    S.AWAITING_CALLBACK: "已答复，等待回访",
-    S.CLOSED: "已办结",
-    S.REJECTED: "不予受理",
-    S.WITHDRAWN: "已撤回",
-    S.MERGED: "已合并办理",
-}
-
-
-def plain_state(ticket: Ticket) -> str:
-    return PLAIN_STATE.get(TicketState(ticket.state), ticket.get_state_display())
-
-
-@dataclass(frozen=True)
-class Promise:
-    at: dt.datetime
-    what: str  # 受理 / 转交办理 / 答复 / 回访
-
-
-STEP_WORDS = {
-    Milestone.REGISTER: "受理",
-    Milestone.DISPATCH: "转交办理",
-    Milestone.SIGN: "答复",
-    Milestone.REPLY: "答复",
-    Milestone.CALLBACK: "回访",
-}
-ANSWER_DUE = frozenset({S.WITH_SPECIALIST, S.DISPATCHED, S.IN_PROGRESS, S.REPLIED})
-
-
-def promised_due(ticket: Ticket) -> Promise | None:
-    """What the enterprise may expect next and by when ("2026-12-16 前答复"); nothing while
-    the ticket waits for the enterprise itself or is over."""
-    if ticket.state in ANSWER_DUE and ticket.due_reply_at:
-        return Promise(ticket.due_reply_at, "答复")
-    if ticket.state == S.SUSPENDED or not (ticket.due_at and ticket.milestone):
-        return None
-    return Promise(ticket.due_at, STEP_WORDS.get(Milestone(ticket.milestone), "办理"))
 
 
 def portal_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dict[str, Any]:
