@@ -1,4 +1,5 @@
-"""GET /healthz: database and worker status, and 503 when the database does not answer."""
+"""GET /healthz: database and worker status; 503 when the database does not answer or the
+worker's heartbeat is missing or stale (notifications and deadlines have stopped)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ import pytest
 from django.db import OperationalError, connection
 
 from qitong.core import clock, health
-from qitong.core.health import worker_heartbeat
+from qitong.jobs.worker import Worker
 
 pytestmark = pytest.mark.django_db
 
 T0 = dt.datetime(2026, 5, 6, 8, 0, tzinfo=dt.UTC)
 
 
+def worker_heartbeat() -> None:
+    Worker(name="test")._heartbeat()
+
+
 def test_without_a_heartbeat_the_worker_is_reported_down(client):
     response = client.get("/healthz")
 
-    assert response.status_code == 200
+    assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     body = response.json()
     assert body["database"] == {"ok": True, "vendor": connection.vendor}
@@ -30,8 +35,10 @@ def test_without_a_heartbeat_the_worker_is_reported_down(client):
 def test_right_after_a_heartbeat_the_worker_is_ok(client):
     worker_heartbeat()
 
-    body = client.get("/healthz").json()
+    response = client.get("/healthz")
+    body = response.json()
 
+    assert response.status_code == 200
     assert body["worker"]["ok"] is True
     assert body["worker"]["age_seconds"] < 5
     assert body["status"] == "ok"
@@ -42,7 +49,9 @@ def test_a_stale_heartbeat_reports_the_worker_down(client, settings):
         worker_heartbeat()
     late = T0 + dt.timedelta(seconds=settings.QITONG_WORKER_STALE_SECONDS + 1)
     with clock.frozen(late):
-        body = client.get("/healthz").json()
+        response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
     assert body["worker"]["ok"] is False
     assert body["worker"]["age_seconds"] == settings.QITONG_WORKER_STALE_SECONDS + 1
     assert body["status"] == "degraded"

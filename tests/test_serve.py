@@ -26,17 +26,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from django_q.models import Schedule
 
-from qitong.core.health import WORKER_NAME
-from qitong.core.management.commands.serve import heartbeat_enqueue
-from qitong.core.models import WorkerHeartbeat
-from qitong.core.schedules import (
-    HEARTBEAT_FUNC,
-    HEARTBEAT_SCHEDULE_NAME,
-    SCHEDULES,
-    schedules_ensure,
-)
+from qitong.jobs.models import Periodic
+from qitong.jobs.services import PERIODICS, periodics_ensure
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="process checks read /proc (Linux)"
@@ -46,31 +38,18 @@ HEALTH_DEADLINE = 60.0
 STOP_DEADLINE = 30.0  # generous: CI runs this beside another xdist worker
 
 
-# --- in-process: the heartbeat schedule ------------------------------------------------------
+# --- in-process: the periodic jobs ------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_schedules_are_created_once_and_repaired():
-    schedules_ensure()
-    Schedule.objects.filter(name=HEARTBEAT_SCHEDULE_NAME).update(func="wrong.func", minutes=5)
-    schedules_ensure()
+def test_periodic_jobs_are_created_once_and_repaired():
+    periodics_ensure()
+    Periodic.objects.filter(name="qitong-ticket-sweep").update(func="wrong.func", every_seconds=5)
+    periodics_ensure()
 
-    schedule = Schedule.objects.get(name=HEARTBEAT_SCHEDULE_NAME)
-    assert Schedule.objects.count() == len(SCHEDULES)
-    assert Schedule.objects.filter(func="qitong.tickets.tasks.sweep", minutes=1).exists()
-    assert (schedule.func, schedule.schedule_type, schedule.minutes, schedule.repeats) == (
-        HEARTBEAT_FUNC,
-        Schedule.MINUTES,
-        1,
-        -1,
-    )
-
-
-@pytest.mark.django_db
-def test_heartbeat_enqueue_runs_the_heartbeat_task():
-    # Test settings run django-q2 tasks synchronously, so the queued task has run on return.
-    heartbeat_enqueue()
-    assert WorkerHeartbeat.objects.filter(name=WORKER_NAME).exists()
+    assert Periodic.objects.count() == len(PERIODICS)
+    sweep = Periodic.objects.get(name="qitong-ticket-sweep")
+    assert (sweep.func, sweep.every_seconds) == ("qitong.tickets.tasks.sweep", 60)
 
 
 # --- helpers for the subprocess tests --------------------------------------------------------
@@ -286,25 +265,27 @@ def test_serve_runs_web_and_worker_and_a_signal_stops_both(serve, serve_env, sto
     output = running.output()
     assert f"企通已启动：http://127.0.0.1:{running.port}/" in output
     gunicorn = running.child_pid("Web 服务（gunicorn")
-    qcluster = running.child_pid("后台任务进程（qcluster")
-    # gunicorn master + worker, qcluster + its sentinel and workers. Workers are forked (and
-    # recycled) asynchronously, so give the tree a moment instead of trusting one snapshot.
+    worker = running.child_pid("后台任务进程（worker")
+    # gunicorn master + its worker, and the job worker. gunicorn forks its worker
+    # asynchronously, so give the tree a moment instead of trusting one snapshot.
     settle = time.monotonic() + 10
     tree = descendants(running.process.pid)
-    while len(tree) < 4 and time.monotonic() < settle:
+    while len(tree) < 3 and time.monotonic() < settle:
         time.sleep(0.2)
         tree = descendants(running.process.pid)
     pids = {p.pid for p in tree}
-    assert {gunicorn, qcluster} <= pids
-    assert len(tree) >= 4, tree
+    assert {gunicorn, worker} <= pids
+    assert len(tree) >= 3, tree
     running.wait_output('"GET /healthz HTTP/1.1" 200')  # gunicorn's access log: stdout
 
+    stopped_at = time.monotonic()
     if stop == "sigterm":
         running.process.send_signal(signal.SIGTERM)
     else:
         # What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
         os.killpg(running.process.pid, signal.SIGINT)
     code = running.wait_exit()
+    assert time.monotonic() - stopped_at < 5, "a clean stop takes less than 5 s"
 
     assert code == 0, running.output()
     assert "企通已停止" in running.output()
@@ -314,38 +295,23 @@ def test_serve_runs_web_and_worker_and_a_signal_stops_both(serve, serve_env, sto
     assert [p.pid for p in tree if p.alive()] == []
 
 
-def test_when_the_web_server_dies_the_worker_is_stopped_and_serve_fails(serve):
+@pytest.mark.parametrize("label", ["Web 服务（gunicorn", "后台任务进程（worker"])
+def test_a_child_killed_is_started_again_and_the_service_heals(serve, label):
     running = serve()
-    running.wait_health(lambda r: r[0] == 200)
-    gunicorn = running.child_pid("Web 服务（gunicorn")
-    tree = descendants(running.process.pid)
+    running.wait_health(lambda r: r[0] == 200 and r[1]["worker"]["ok"])
+    child = running.child_pid(label)
 
-    os.kill(gunicorn, signal.SIGKILL)
-    code = running.wait_exit()
+    os.kill(child, signal.SIGKILL)
+    running.wait_output(f"{label}）意外退出，已重新启动", deadline=10)
 
-    assert code == 1
-    assert "Web 服务（gunicorn）意外退出" in running.output()
-    deadline = time.monotonic() + 5
-    while any(p.alive() for p in tree) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert [p.pid for p in tree if p.alive()] == []
-
-
-def test_when_the_worker_dies_the_web_server_is_stopped_and_serve_fails(serve):
-    running = serve()
-    running.wait_health(lambda r: r[0] == 200)
-    qcluster = running.child_pid("后台任务进程（qcluster")
-    tree = descendants(running.process.pid)
-
-    os.kill(qcluster, signal.SIGKILL)
-    code = running.wait_exit()
-
-    assert code == 1
-    assert "后台任务进程（qcluster）意外退出" in running.output()
-    deadline = time.monotonic() + 5
-    while any(p.alive() for p in tree) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert [p.pid for p in tree if p.alive()] == []
+    assert running.process.poll() is None
+    restarted = int(
+        re.findall(rf"{label}）意外退出，已重新启动：进程号 (\d+)", running.output())[-1]
+    )
+    assert restarted != child
+    running.wait_health(lambda r: r[0] == 200 and r[1]["worker"]["ok"])
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait_exit() == 0, running.output()
 
 
 def test_serve_refuses_a_port_in_use(serve):

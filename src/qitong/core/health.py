@@ -13,11 +13,6 @@ from qitong.core.models import WorkerHeartbeat
 WORKER_NAME = "qitong-worker"
 
 
-def worker_heartbeat() -> None:
-    """Scheduled every minute on the worker; proves that jobs are being picked up and run."""
-    WorkerHeartbeat.objects.update_or_create(name=WORKER_NAME, defaults={"last_seen": clock.now()})
-
-
 def health_status() -> tuple[bool, dict[str, Any]]:
     report: dict[str, Any] = {}
     try:

@@ -13,10 +13,11 @@ from qitong.core.navigation import home_url_for
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 while the database answers (worker status reported, not fatal); 503 otherwise."""
     ok, report = health_status()
-    report["status"] = (
-        "ok" if ok and report.get("worker", {}).get("ok") else ("degraded" if ok else "down")
-    )
-    return JsonResponse(report, status=200 if ok else 503)
+    worker_ok = bool(report.get("worker", {}).get("ok"))
+    report["status"] = "ok" if ok and worker_ok else ("degraded" if ok else "down")
+    # A stale worker means notifications and deadlines have stopped: not healthy (503), so
+    # a load balancer or monitor acts on it; the body says which part is down.
+    return JsonResponse(report, status=200 if ok and worker_ok else 503)
 
 
 @login_required

@@ -1,17 +1,15 @@
-"""Queue notifications inside a business transaction; deliver them after it commits.
-
-`notify()` writes the in-app row in the caller's transaction (so it exists exactly when the
-change does) and schedules SMS delivery with `transaction.on_commit` as a background job.
+"""Notifications as a transactional outbox: `notify()` writes the in-app rows and one
+delivery job in the caller's transaction, so both exist exactly when the change does; the
+worker sends the SMS (notifications.tasks), retrying with backoff, each row at most once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
-
 from qitong.accounts.models import User
 from qitong.core import clock
+from qitong.jobs.services import job_enqueue
 from qitong.notifications.models import Notification
 
 
@@ -50,15 +48,9 @@ def notify(
         )
     created = Notification.objects.bulk_create(rows)
     ids = [row.pk for row in created if row.phone]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_sms(ids))
+    if ids:  # the outbox entry: committed with the change, or not at all
+        job_enqueue("qitong.notifications.tasks.deliver_sms", ids)
     return created
-
-
-def _enqueue_sms(ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    async_task("qitong.notifications.tasks.deliver_sms", ids, task_name="deliver_sms")
 
 
 def notification_mark_read(*, user: User, ids: Iterable[int]) -> int:

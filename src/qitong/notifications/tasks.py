@@ -1,4 +1,6 @@
-"""Background delivery. Idempotent: a row whose SMS was sent is never sent again."""
+"""Background delivery of the outbox. Idempotent: a row whose SMS was sent is never sent
+again, and the gateway is given the row's key, so a retry after a crash between sending and
+recording is delivered once."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ def deliver_sms(ids: list[int]) -> int:
             )
             if row is None or not row.phone:
                 continue
-            backend.send(row.phone, f"【企通】{row.text}")
+            backend.send(row.phone, f"【企通】{row.text}", key=f"notification-{row.pk}")
             row.sms_sent_at = clock.now()
             row.save(update_fields=["sms_sent_at"])
             sent += 1

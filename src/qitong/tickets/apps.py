@@ -7,15 +7,14 @@ class TicketsConfig(AppConfig):
     verbose_name = "工单"
 
     def ready(self) -> None:
-        from qitong.core import navigation, schedules
+        from qitong.core import navigation
+        from qitong.jobs.services import Every, periodic_register
         from qitong.tickets.deadlines import POLICY_CACHE
         from qitong.tickets.models import SlaPolicy
         from qitong.tickets.navigation import TICKET_NAVIGATION
 
         POLICY_CACHE.invalidated_by(SlaPolicy)
-        schedules.register(
-            schedules.Periodic(
-                "qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 1, "工单时限催办与超期督办"
-            )
+        periodic_register(
+            Every("qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 60, "工单时限催办与超期督办")
         )
         navigation.register_app(TICKET_NAVIGATION)

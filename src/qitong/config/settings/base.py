@@ -45,11 +45,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
-    "django_q",
     "qitong.core",
     "qitong.ledger",
     "qitong.directory",
     "qitong.enterprises",
+    "qitong.jobs",
     "qitong.notifications",
     "qitong.tickets",
     "qitong.knowledge",
@@ -170,33 +170,20 @@ CSP_POLICY = (
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Background jobs: django-q2 with its ORM broker, so jobs are rows in the main database
-# (docs/decisions/0002-background-jobs.md).
-Q_CLUSTER = {
-    "name": "qitong",
-    "orm": "default",
-    "workers": int(os.environ.get("QITONG_WORKERS", "2")),
-    "timeout": 300,
-    "retry": 360,
-    "max_attempts": 5,
-    "catch_up": False,
-    "poll": 1,
-    # Successful task results are not stored: with a limit the monitor re-reads and prunes
-    # the saved rows after every job, costing ticket creation ~25 % (bench/README.md).
-    "save_limit": -1,
-    "ack_failures": True,
-    "label": "后台任务",
-}
+# Background jobs are rows of the main database, run by `qitong worker` (qitong.jobs;
+# docs/decisions/0007-jobs.md).
 
 # Notifications (SMS etc.): console backend prints instead of sending.
 QITONG_SMS_BACKEND = os.environ.get("QITONG_SMS_BACKEND", "qitong.accounts.sms.ConsoleSmsBackend")
+QITONG_SMS_FILE = os.environ.get("QITONG_SMS_FILE", str(VAR_DIR / "sms.jsonl"))
 QITONG_SMS_CODE_TTL_SECONDS = 300
 QITONG_SMS_CODE_INTERVAL_SECONDS = 60
 QITONG_SMS_CODES_PER_DAY = 10
 QITONG_LOGIN_MAX_FAILURES = 5
 QITONG_LOGIN_LOCK_SECONDS = 15 * 60
-# The worker writes a heartbeat; /healthz calls it stale after this many seconds.
-QITONG_WORKER_STALE_SECONDS = 180
+QITONG_JOB_LEASE_SECONDS = int(os.environ.get("QITONG_JOB_LEASE_SECONDS", "30"))
+# The worker beats every 10 s; /healthz answers 503 when the last beat is older than this.
+QITONG_WORKER_STALE_SECONDS = int(os.environ.get("QITONG_WORKER_STALE_SECONDS", "45"))
 # SLA policies and holiday overrides are cached per process this long (core.refcache).
 QITONG_REFERENCE_CACHE_SECONDS = int(os.environ.get("QITONG_REFERENCE_CACHE_SECONDS", "60"))
 

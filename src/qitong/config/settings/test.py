@@ -11,7 +11,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 
 # Serve static files straight from the package in tests (no collectstatic run): whitenoise and
 # the live server both find them through STATICFILES_DIRS, so there is no STATIC_ROOT to scan.

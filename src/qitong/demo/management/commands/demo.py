@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -17,14 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
-        # The demo appeals queue SMS jobs (sent once the worker runs); django-q announces
-        # every one of them, which would bury the accounts table.
-        quiet = logging.getLogger("django-q")
-        level, quiet.level = quiet.level, logging.WARNING
-        try:
-            result.created["演示工单"] = load_demo_tickets()
-        finally:
-            quiet.setLevel(level)
+        # The demo appeals queue their SMS as jobs: sent once `qitong serve` runs the worker.
+        result.created["演示工单"] = load_demo_tickets()
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
             self.stdout.write(f"演示数据已载入（{result.seconds:.1f} 秒）：新增 {created}。")

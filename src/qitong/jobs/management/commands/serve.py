@@ -1,10 +1,13 @@
-"""`qitong serve`: the web server (gunicorn) and the job worker (django-q2) as one service.
+"""`qitong serve`: the web server (gunicorn) and the job worker (`qitong worker`) as one
+service.
 
 Both run as child processes of this command, each in its own process group, so that Ctrl-C
 in a terminal reaches only us and we decide how they stop: SIGTERM to each (gunicorn finishes
-the requests in flight, the cluster finishes its running tasks), wait, then SIGKILL the
-whole group of whatever is left. If either child dies on its own the other is stopped too and
-we exit non-zero, so a supervisor (systemd, a container runtime) restarts the pair together.
+the requests in flight, the worker the job in hand), wait, then SIGKILL the whole group of
+whatever is left. A child that dies on its own is started again (a crashed worker's jobs go
+back to the queue when their lease runs out); one that keeps dying — five times within a
+minute — stops the service with a non-zero exit, for a supervisor (systemd, a container
+runtime) to act on.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -27,17 +30,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from qitong.core.schedules import HEARTBEAT_FUNC, HEARTBEAT_SCHEDULE_NAME, schedules_ensure
+from qitong.jobs.services import periodics_ensure
 
 POLL_SECONDS = 0.2
-
-
-def heartbeat_enqueue() -> str:
-    """Queue one heartbeat now: the schedule's first run only comes with the scheduler's first
-    pass (about 30 s after the cluster starts), /healthz should see the worker sooner."""
-    from django_q.tasks import async_task
-
-    return str(async_task(HEARTBEAT_FUNC, group=HEARTBEAT_SCHEDULE_NAME))
+RESTARTS_PER_MINUTE = 5  # more, and the child is broken rather than unlucky
 
 
 def unapplied_migrations(alias: str = DEFAULT_DB_ALIAS) -> int:
@@ -67,6 +63,9 @@ def _no_control_socket() -> list[str]:
 class Child:
     label: str
     process: subprocess.Popen[bytes]
+    command: list[str]
+    env: dict[str, str]
+    restarts: list[float] = field(default_factory=list)
 
     @property
     def alive(self) -> bool:
@@ -84,7 +83,7 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = "启动企通：Web 服务（gunicorn）与后台任务进程（django-q2）一同运行，Ctrl-C 同时停止"
+    help = "启动企通：Web 服务（gunicorn）与后台任务进程一同运行，子进程意外退出时自动重启，Ctrl-C 同时停止"
     # We check migrations ourselves and refuse to start, instead of a warning that scrolls away.
     requires_migrations_checks = False
 
@@ -100,8 +99,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--stop-timeout",
             type=float,
-            default=10.0,
-            help="停止时等待子进程自行退出的秒数，超时则强制结束（默认 10）",
+            default=4.0,
+            help="停止时等待子进程自行退出的秒数，超时则强制结束（默认 4）",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -111,8 +110,7 @@ class Command(BaseCommand):
             raise CommandError("--web-workers 与 --threads 至少为 1")
         self._check_database()
         self._check_port(host, port)
-        schedules_ensure()
-        heartbeat_enqueue()
+        periodics_ensure()
         # whitenoise serves from the app directories (finders); an absent STATIC_ROOT only
         # makes every worker warn at start-up.
         if settings.STATIC_ROOT:
@@ -125,9 +123,7 @@ class Command(BaseCommand):
         env = self._child_env()
         children = [
             self._start("Web 服务（gunicorn）", self._gunicorn_command(options), env),
-            self._start(
-                "后台任务进程（qcluster）", [sys.executable, "-m", "qitong", "qcluster"], env
-            ),
+            self._start("后台任务进程（worker）", [sys.executable, "-m", "qitong", "worker"], env),
         ]
         shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         self.stdout.write(
@@ -209,9 +205,23 @@ class Command(BaseCommand):
         ]
 
     @staticmethod
-    def _start(label: str, command: list[str], env: dict[str, str]) -> Child:
-        process = subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)
-        return Child(label, process)
+    def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)
+
+    def _start(self, label: str, command: list[str], env: dict[str, str]) -> Child:
+        return Child(label, self._spawn(command, env), command, env)
+
+    def _restart(self, child: Child) -> bool:
+        """Start a dead child again; False when it has died too often to keep trying."""
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+        if len(child.restarts) > RESTARTS_PER_MINUTE:
+            return False
+        child.kill_group()  # whatever it left behind (gunicorn workers, a stuck job)
+        child.process.wait()
+        child.process = self._spawn(child.command, child.env)
+        self.stderr.write(f"{child.label}意外退出，已重新启动：进程号 {child.process.pid}")
+        return True
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.append(signum)
@@ -219,16 +229,19 @@ class Command(BaseCommand):
     # --- supervision ---------------------------------------------------------------------------
 
     def _supervise(self, children: list[Child], stop_timeout: float) -> int:
-        """Run until a signal or a child's death; then stop all. Returns the exit status."""
+        """Run until a signal, restarting children that die; stop all when a child keeps
+        dying. Returns the exit status."""
         failed: Child | None = None
-        while not self._signals:
-            failed = next((c for c in children if not c.alive), None)
-            if failed is not None:
-                break
+        while not self._signals and failed is None:
+            for child in children:
+                if not child.alive and not self._signals and not self._restart(child):
+                    failed = child
+                    break
             time.sleep(POLL_SECONDS)
         if failed is not None:
             self.stderr.write(
-                f"{failed.label}意外退出（退出码 {failed.process.returncode}），正在停止其他进程…"
+                f"{failed.label}一分钟内反复退出（退出码 {failed.process.returncode}），"
+                "正在停止其他进程…"
             )
         else:
             name = signal.Signals(self._signals[0]).name
@@ -241,7 +254,8 @@ class Command(BaseCommand):
                 f"以下进程未在 {stop_timeout:g} 秒内退出，已强制结束：{'、'.join(forced)}"
             )
             return 1
-        unclean = [c for c in children if c.process.returncode != 0]
+        # Stopped by the SIGTERM we sent (a child still starting up has no handler yet).
+        unclean = [c for c in children if c.process.returncode not in (0, -signal.SIGTERM)]
         for child in unclean:
             self.stderr.write(f"{child.label}退出码为 {child.process.returncode}")
         if unclean:
