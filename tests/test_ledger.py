@@ -270,15 +270,16 @@ def test_second_writer_on_the_same_chain_gets_conflict(monkeypatch):
         return real_hash(fields)
 
     monkeypatch.setattr(services, "event_hash", rival_appends_first)
-    with transaction.atomic(), pytest.raises(Conflict) as exc:
+    with pytest.raises(Conflict) as exc, transaction.atomic():
         ledger_record(subject_type=SUBJECT, subject_id="1", action="mine", actor=None)
 
     assert exc.value.code == "conflict"
     monkeypatch.undo()
-    assert [(e.seq, e.action) for e in events_for(SUBJECT, 1)] == [(1, "step1"), (2, "rival")]
+    # The clash failed the caller's whole transaction (the change goes with its event; here
+    # the simulated rival shared it): no fork, nothing half-applied, the chain verifies.
+    assert [(e.seq, e.action) for e in events_for(SUBJECT, 1)] == [(1, "step1")]
     assert ledger_verify().broken is None
-    # The caller's transaction survived (savepoint): the next append continues the chain.
-    assert append(1)[0].seq == 3
+    assert append(1)[0].seq == 2
 
 
 # --- show -------------------------------------------------------------------------------------

@@ -83,8 +83,9 @@ def ledger_record(
     if new_subject:
         return Event.objects.create(**fields)
     try:
-        with transaction.atomic():
-            return Event.objects.create(**fields)
+        # No savepoint of its own: a clash fails the caller's whole transaction, which is what
+        # must happen anyway (the change and its event commit together or not at all).
+        return Event.objects.create(**fields)
     except IntegrityError as exc:
         raise Conflict("台账记录冲突：该对象刚被他人修改，请刷新后重试") from exc
 

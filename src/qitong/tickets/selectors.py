@@ -69,6 +69,28 @@ def tickets_assisted_by(actor: Actor, *, awaiting_opinion: bool = False) -> Quer
     return Ticket.objects.filter(Exists(mine))
 
 
+# What `tickets_visible_to` reads of a ticket for each kind of actor (assignments only ever
+# add to a department's scope; global roles and the system see everything).
+_REGION = frozenset({"region_code"})
+SCOPE_FIELDS: dict[str, frozenset[str]] = {
+    Role.ENTERPRISE: frozenset({"enterprise", "enterprise_id"}),
+    Role.OPERATOR: _REGION,
+    Role.DESK_LEAD: _REGION,
+    Role.SUPERVISOR: _REGION,
+    Role.HANDLER: frozenset({"lead_department", "lead_department_id"}),
+    Role.DEPT_LEADER: frozenset({"lead_department", "lead_department_id"}),
+    Role.SPECIALIST: frozenset({"specialist", "specialist_id"}),
+}
+
+
+def still_visible(ticket: Ticket, actor: Actor, changed: frozenset[str]) -> bool:
+    """After an action by `actor`: may it still see the ticket? (One query only when the
+    action changed what the actor's scope reads — a declined offer leaves the specialist's.)"""
+    if not changed & SCOPE_FIELDS.get(actor.role, frozenset()):
+        return True
+    return tickets_visible_to(actor).filter(pk=ticket.pk).exists()
+
+
 def ticket_or_none(actor: Actor, pk: int) -> Ticket | None:
     """The ticket with what its page shows, or None outside the actor's scope."""
     return (

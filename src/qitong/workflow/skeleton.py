@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from qitong.core import clock
@@ -92,11 +92,21 @@ class Subject(Generic[M]):
     touched_field: str | None = None  # set to the action's time on every action
     stale_message: str = "该对象刚被他人处理过，请刷新后查看最新状态"
     finish: Callable[[Any], None] | None = None  # after the state is set, before saving
+    # Loaded with the subject (joined, only the subject's row locked): what the handlers and
+    # the response read, so neither reads the subject again.
+    related: tuple[str, ...] = ()
 
 
 def _locked(spec: Subject[M], pk: int, actor: ActorLike, expected_version: int | None) -> M:
     """The subject, locked, if the actor may reach it and it is the version the caller saw."""
-    subject = spec.scope(actor).select_for_update().filter(pk=pk).first()
+    qs = spec.scope(actor)
+    if spec.related:
+        qs = qs.select_related(*spec.related)
+    if connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self",))
+    else:
+        qs = qs.select_for_update()
+    subject = qs.filter(pk=pk).first()
     if subject is None:
         raise NotFound()
     if (

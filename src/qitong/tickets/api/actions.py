@@ -11,13 +11,13 @@ from pydantic import BaseModel, create_model
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
-from qitong.core.errors import ValidationFailed
+from qitong.core.errors import NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
 from qitong.tickets.api.schemas import TicketOut
 from qitong.tickets.presenters import present
-from qitong.tickets.selectors import ticket_get
-from qitong.tickets.services import ticket_act
+from qitong.tickets.selectors import still_visible
+from qitong.tickets.services import ticket_act_changes
 from qitong.tickets.transitions import TICKET
 from qitong.workflow.inputs import inline_schema
 from qitong.workflow.machine import Transition
@@ -37,7 +37,7 @@ def _act(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         raise ValidationFailed(fields={"version": "版本号应为整数"})
     files = decode_base64_uploads(body.pop("attachments", None) or [])
-    ticket_act(
+    ticket, changed = ticket_act_changes(
         ticket_id=ticket_id,
         action=action,
         user=user,
@@ -46,7 +46,9 @@ def _act(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
         files=files,
     )
     actor = actor_of(user)
-    return present(ticket_get(actor=actor, pk=ticket_id), actor)
+    if not still_visible(ticket, actor, changed):
+        raise NotFound()  # handed on out of the caller's scope (a declined offer)
+    return present(ticket, actor)
 
 
 ROLE_LABELS = dict(Role.choices) | {"system": "系统（定时巡查）"}

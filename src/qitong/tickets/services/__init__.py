@@ -1,7 +1,7 @@
 """Every write to tickets (STYLE habit 1): lock, check the transition, change, ledger, then
 side effects after commit."""
 
-from qitong.tickets.services.actions import ticket_act
+from qitong.tickets.services.actions import ticket_act, ticket_act_changes
 from qitong.tickets.services.intake import TicketInput, ticket_create
 
-__all__ = ["TicketInput", "ticket_act", "ticket_create"]
+__all__ = ["TicketInput", "ticket_act", "ticket_act_changes", "ticket_create"]

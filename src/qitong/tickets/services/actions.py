@@ -70,6 +70,7 @@ TICKETS: Subject[Ticket] = Subject(
     touched_field="updated_at",
     stale_message="该工单刚被他人处理过，请刷新后查看最新状态",
     finish=_finish,
+    related=("enterprise", "category", "lead_department", "desk", "specialist"),
 )
 
 
@@ -88,6 +89,27 @@ def ticket_act(
     the action; Conflict if the state, a pending request or the version forbids it now;
     ValidationFailed naming each bad field. Nothing is written unless everything passes.
     """
+    return ticket_act_changes(
+        ticket_id=ticket_id,
+        action=action,
+        user=user,
+        data=data,
+        expected_version=expected_version,
+        files=files,
+    )[0]
+
+
+def ticket_act_changes(
+    *,
+    ticket_id: int,
+    action: str,
+    user: User | None,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+    files: list[File[Any]] | None = None,
+) -> tuple[Ticket, frozenset[str]]:
+    """`ticket_act`, and the fields the action changed: the saved ticket (with what its page
+    shows already loaded) answers the caller without being read again."""
     actor = actor_of(user) if user is not None else SYSTEM
     checked = check_uploads(list(files or []))
     ctx = act(
@@ -100,7 +122,7 @@ def ticket_act(
         expected_version=expected_version,
         extra={"files": checked},
     )
-    return ctx.subject
+    return ctx.subject, frozenset(ctx.changed)
 
 
 @TICKET.handles("register")

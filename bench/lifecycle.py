@@ -1,0 +1,134 @@
+"""What one ticket's life costs, step by step, in-process: the seven requests of the loop
+(create, dispatch, sign, remind, reply, accept the reply, call back) through the API with token
+auth, as the desk and the department make them. Prints CPU ms, wall ms and SQL statements per
+step and per ticket; no HTTP, no other clients (bench/load.py measures under load).
+
+    python bench/lifecycle.py --tickets 200        # on var/bench.sqlite3 or DATABASE_URL
+    python bench/lifecycle.py --json               # also save bench/results/lifecycle-*.json
+
+Needs a seeded bench database (python bench/seed.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make `bench` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import REPO, database_url, describe, setup_django
+
+STEPS = ["create", "dispatch", "sign", "remind", "reply", "accept_reply", "callback"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="一张工单七个请求的逐步开销（进程内）")
+    parser.add_argument("--tickets", type=int, default=200, help="计时的工单数（默认 200）")
+    parser.add_argument("--warmup", type=int, default=10, help="预热的工单数（默认 10）")
+    parser.add_argument("--json", action="store_true", help="另存为 bench/results/lifecycle-*.json")
+    args = parser.parse_args(argv)
+    url = database_url()
+    setup_django()
+    logging.disable(logging.INFO)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.load import prepare
+    from qitong.directory.models import Department
+
+    rng = random.Random(1)
+    fx = prepare(rng, samples=500)
+    Department.objects.filter(pk=fx.inbox_department).update(reply_needs_signoff=False)
+    clients = {name: Client(HTTP_AUTHORIZATION=f"Bearer {t}") for name, t in fx.tokens.items()}
+    cpu: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    sql: dict[str, list[int]] = defaultdict(list)
+
+    def call(step: str, who: str, path: str, body: dict[str, Any], keep: bool) -> dict[str, Any]:
+        with CaptureQueriesContext(connection) as queries:
+            w, c = time.perf_counter(), time.process_time()
+            response = clients[who].post(path, data=body, content_type="application/json")
+            c, w = time.process_time() - c, time.perf_counter() - w
+        assert response.status_code in (200, 201), (step, response.status_code, response.content)
+        if keep:
+            cpu[step].append(c * 1000)
+            wall[step].append(w * 1000)
+            sql[step].append(len(queries))
+        result: dict[str, Any] = response.json()
+        return result
+
+    def one(keep: bool) -> None:
+        code, phone = rng.choice(fx.callers)
+        ticket = call(
+            "create",
+            "operator",
+            "/api/v1/tickets",
+            {
+                "type": "complaint",
+                "category": rng.choice(fx.categories),
+                "channel": "phone",
+                "content": f"压测：企业反映办事不便，请承办单位核实处理。编号 {rng.randrange(10**9)}",
+                "credit_code": code,
+                "contact_phone": phone,
+            },
+            keep,
+        )
+        act = f"/api/v1/tickets/{ticket['id']}/actions/"
+        call("dispatch", "operator", act + "dispatch", {"department": fx.inbox_department}, keep)
+        call("sign", "handler", act + "sign", {}, keep)
+        call("remind", "desklead", act + "remind", {"note": "请按时办理"}, keep)
+        reply = {"result": "resolved", "explanation": "已核实并处理，答复企业。"}
+        call("reply", "handler", act + "reply", reply, keep)
+        call("accept_reply", "desklead", act + "accept_reply", {}, keep)
+        call("callback", "operator", act + "callback", {"satisfaction": 5, "resolved": True}, keep)
+
+    for _ in range(args.warmup):
+        one(False)
+    for _ in range(args.tickets):
+        one(True)
+
+    print(f"数据库：{describe(url)}；{args.tickets} 张工单，每张 7 个请求（进程内，令牌认证）")
+    print(f"{'步骤':<14}{'CPU ms':>9}{'墙钟 ms':>10}{'p99 ms':>9}{'SQL 条数':>10}")
+    rows = {}
+    for step in STEPS:
+        p99 = sorted(wall[step])[int(len(wall[step]) * 0.99) - 1] if wall[step] else 0.0
+        rows[step] = {
+            "cpu_ms": round(statistics.fmean(cpu[step]), 2),
+            "wall_ms": round(statistics.fmean(wall[step]), 2),
+            "wall_p99_ms": round(p99, 2),
+            "sql": round(statistics.fmean(sql[step]), 1),
+        }
+        r = rows[step]
+        print(
+            f"{step:<16}{r['cpu_ms']:>9.1f}{r['wall_ms']:>10.1f}{r['wall_p99_ms']:>9.1f}{r['sql']:>10.1f}"
+        )
+    total = {k: round(sum(r[k] for r in rows.values()), 1) for k in ("cpu_ms", "wall_ms", "sql")}
+    print(
+        f"{'每张工单合计':<12}{total['cpu_ms']:>9.1f}{total['wall_ms']:>10.1f}{'':>9}{total['sql']:>10.1f}"
+    )
+    if args.json:
+        out = (
+            REPO
+            / "bench"
+            / "results"
+            / f"lifecycle-{connection.vendor}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        )
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(
+            json.dumps({"steps": rows, "total": total, "tickets": args.tickets}, indent=2)
+        )
+        print(f"结果已保存：{out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
