@@ -82,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--only",
         default="",
-        help="只测这些阶段，逗号分隔：create,inbox,detail,appeals,lookup,search,suggest",
+        help="只测这些阶段，逗号分隔：create,inbox,detail,appeals,lookup,search,suggest,lifecycle",
     )
     p.add_argument("--seed", type=int, default=1, help="随机种子")
     p.add_argument("--json", action="store_true", help="把结果另存为 bench/results/load-*.json")
@@ -460,6 +460,86 @@ LABELS = {
 }
 
 
+LIFECYCLE = ("create", "dispatch", "sign", "remind", "reply", "accept_reply", "callback")
+
+
+def run_lifecycle(
+    url: str, fx: Fixture, *, clients: int, seconds: float, seed: int
+) -> list[Measurement]:
+    """`clients` threads each take tickets through the seven steps of the loop (create,
+    dispatch + sign, remind, reply + accept, callback) as the desk and the department would;
+    one Measurement per step, and `lifecycle` for all requests together."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    steps = {name: Measurement(f"lc-{name}", clients) for name in LIFECYCLE}
+    total = Measurement("lifecycle", clients)
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        rng = random.Random(f"{seed}-lifecycle-{index}")
+        who = {u: Client(host, port, fx.tokens[u]) for u in ("operator", "handler", "desklead")}
+
+        def step(name: str, user: str, path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+            began = time.perf_counter()
+            try:
+                status, raw = who[user].call("POST", path, json.dumps(body).encode())
+                error = "" if status in (200, 201) else f"HTTP {status}"
+            except (OSError, http.client.HTTPException) as exc:
+                status, raw, error = 0, b"", type(exc).__name__
+            took = (time.perf_counter() - began) * 1000
+            with lock:
+                for m in (steps[name], total):
+                    m.count += 1
+                    if error:
+                        m.errors[error] += 1
+                    else:
+                        m.ok += 1
+                        m.latencies_ms.append(took)
+            return None if error else dict(json.loads(raw))
+
+        while time.monotonic() < deadline:
+            code, phone = rng.choice(fx.callers)
+            ticket = step(
+                "create",
+                "operator",
+                "/api/v1/tickets",
+                {
+                    "type": "complaint",
+                    "category": rng.choice(fx.categories),
+                    "channel": "phone",
+                    "content": f"压测：企业反映办事不便，请承办单位核实。编号 {rng.randrange(10**9)}",
+                    "credit_code": code,
+                    "contact_phone": phone,
+                },
+            )
+            if ticket is None:
+                continue
+            act = f"/api/v1/tickets/{ticket['id']}/actions/"
+            reply = {"result": "resolved", "explanation": "已核实处理。"}
+            for name, user, body in (
+                ("dispatch", "operator", {"department": fx.inbox_department}),
+                ("sign", "handler", {}),
+                ("remind", "desklead", {"note": "请按时办理"}),
+                ("reply", "handler", reply),
+                ("accept_reply", "desklead", {}),
+                ("callback", "operator", {"satisfaction": 5, "resolved": True}),
+            ):
+                if step(name, user, act + name, body) is None:
+                    break
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    for m in (*steps.values(), total):
+        m.seconds = elapsed
+    return [total, *steps.values()]
+
+
 def print_table(results: list[Measurement]) -> None:
     print(
         f"\n{'阶段':<10}{'并发':>4}{'请求':>7}{'成功':>7}{'错误':>6}{'每秒':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
@@ -507,7 +587,28 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if server:
             server.wait_ready()
-        results = measure(requests_for(fx), args, url, fx.tokens, only)
+        rest = only - {"lifecycle"}
+        results = measure(requests_for(fx), args, url, fx.tokens, rest) if rest or not only else []
+        if not only or "lifecycle" in only:
+            from qitong.directory.models import Department
+
+            # The lifecycle replies straight to the desk (no department sign-off).
+            Department.objects.filter(pk=fx.inbox_department).update(reply_needs_signoff=False)
+            connection.close()
+            lifecycle = run_lifecycle(
+                url,
+                fx,
+                clients=args.create_clients,
+                seconds=args.create_seconds,
+                seed=args.seed,
+            )
+            results += lifecycle
+            s = lifecycle[0].summary()
+            print(
+                f"  工单一生七步（{args.create_clients} 个客户端）：{lifecycle[0].ok:,} 个请求，"
+                f"{s['rate']:.1f} 次/秒，p99 {s['p99_ms']:.1f} ms",
+                flush=True,
+            )
     finally:
         if server:
             server.stop()

@@ -83,6 +83,7 @@ def test_a_request_keeps_its_database_connection_on_both_databases() -> None:
     request_finished → close_old_connections) keeps the connection for the next one."""
     from django.db import close_old_connections
 
+    connection.close()  # start from a fresh, healthy connection whatever ran before
     connection.ensure_connection()
     before = connection.connection
     close_old_connections()
