@@ -27,8 +27,6 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 
 from bench.common import REPO, database_url, describe, setup_django
 
-STEPS = ["create", "dispatch", "sign", "remind", "reply", "accept_reply", "callback"]
-
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="一张工单七个请求的逐步开销（进程内）")
@@ -43,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from bench.load import prepare
+    from bench.load import LIFECYCLE, lifecycle_actions, lifecycle_create, prepare
     from qitong.directory.models import Department
 
     rng = random.Random(1)
@@ -69,29 +67,10 @@ def main(argv: list[str] | None = None) -> None:
         return result
 
     def one(keep: bool) -> None:
-        code, phone = rng.choice(fx.callers)
-        ticket = call(
-            "create",
-            "operator",
-            "/api/v1/tickets",
-            {
-                "type": "complaint",
-                "category": rng.choice(fx.categories),
-                "channel": "phone",
-                "content": f"压测：企业反映办事不便，请承办单位核实处理。编号 {rng.randrange(10**9)}",
-                "credit_code": code,
-                "contact_phone": phone,
-            },
-            keep,
-        )
+        ticket = call("create", "operator", "/api/v1/tickets", lifecycle_create(fx, rng), keep)
         act = f"/api/v1/tickets/{ticket['id']}/actions/"
-        call("dispatch", "operator", act + "dispatch", {"department": fx.inbox_department}, keep)
-        call("sign", "handler", act + "sign", {}, keep)
-        call("remind", "desklead", act + "remind", {"note": "请按时办理"}, keep)
-        reply = {"result": "resolved", "explanation": "已核实并处理，答复企业。"}
-        call("reply", "handler", act + "reply", reply, keep)
-        call("accept_reply", "desklead", act + "accept_reply", {}, keep)
-        call("callback", "operator", act + "callback", {"satisfaction": 5, "resolved": True}, keep)
+        for name, user, body in lifecycle_actions(fx):
+            call(name, user, act + name, body, keep)
 
     for _ in range(args.warmup):
         one(False)
@@ -101,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"数据库：{describe(url)}；{args.tickets} 张工单，每张 7 个请求（进程内，令牌认证）")
     print(f"{'步骤':<14}{'CPU ms':>9}{'墙钟 ms':>10}{'p99 ms':>9}{'SQL 条数':>10}")
     rows = {}
-    for step in STEPS:
+    for step in LIFECYCLE:
         p99 = sorted(wall[step])[int(len(wall[step]) * 0.99) - 1] if wall[step] else 0.0
         rows[step] = {
             "cpu_ms": round(statistics.fmean(cpu[step]), 2),

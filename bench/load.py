@@ -463,6 +463,31 @@ LABELS = {
 LIFECYCLE = ("create", "dispatch", "sign", "remind", "reply", "accept_reply", "callback")
 
 
+def lifecycle_create(fx: Fixture, rng: random.Random) -> dict[str, Any]:
+    """A complaint registered by the desk: it goes to a department (bench/lifecycle.py too)."""
+    code, phone = rng.choice(fx.callers)
+    return {
+        "type": "complaint",
+        "category": rng.choice(fx.categories),
+        "channel": "phone",
+        "content": f"压测：企业反映办事不便，请承办单位核实处理。编号 {rng.randrange(10**9)}",
+        "credit_code": code,
+        "contact_phone": phone,
+    }
+
+
+def lifecycle_actions(fx: Fixture) -> list[tuple[str, str, dict[str, Any]]]:
+    """The six actions after intake, in order: (action, who, body)."""
+    return [
+        ("dispatch", "operator", {"department": fx.inbox_department}),
+        ("sign", "handler", {}),
+        ("remind", "desklead", {"note": "请按时办理"}),
+        ("reply", "handler", {"result": "resolved", "explanation": "已核实并处理，答复企业。"}),
+        ("accept_reply", "desklead", {}),
+        ("callback", "operator", {"satisfaction": 5, "resolved": True}),
+    ]
+
+
 def run_lifecycle(
     url: str, fx: Fixture, *, clients: int, seconds: float, seed: int
 ) -> list[Measurement]:
@@ -499,32 +524,11 @@ def run_lifecycle(
             return None if error else dict(json.loads(raw))
 
         while time.monotonic() < deadline:
-            code, phone = rng.choice(fx.callers)
-            ticket = step(
-                "create",
-                "operator",
-                "/api/v1/tickets",
-                {
-                    "type": "complaint",
-                    "category": rng.choice(fx.categories),
-                    "channel": "phone",
-                    "content": f"压测：企业反映办事不便，请承办单位核实。编号 {rng.randrange(10**9)}",
-                    "credit_code": code,
-                    "contact_phone": phone,
-                },
-            )
+            ticket = step("create", "operator", "/api/v1/tickets", lifecycle_create(fx, rng))
             if ticket is None:
                 continue
             act = f"/api/v1/tickets/{ticket['id']}/actions/"
-            reply = {"result": "resolved", "explanation": "已核实处理。"}
-            for name, user, body in (
-                ("dispatch", "operator", {"department": fx.inbox_department}),
-                ("sign", "handler", {}),
-                ("remind", "desklead", {"note": "请按时办理"}),
-                ("reply", "handler", reply),
-                ("accept_reply", "desklead", {}),
-                ("callback", "operator", {"satisfaction": 5, "resolved": True}),
-            ):
+            for name, user, body in lifecycle_actions(fx):
                 if step(name, user, act + name, body) is None:
                     break
 
