@@ -454,6 +454,12 @@ def test_department_pages_draft_submit_publish_edit_withdraw(world: World) -> No
     leader.post(f"/knowledge/{article.pk}/publish/")
     assert search_articles("个体户注销")[0].version == 2
     assert "有未发布的修改" not in handler.get(f"/knowledge/{article.pk}/").content.decode()
+    # The leader's page offers exactly what the machine allows: edit, a new version, withdraw.
+    page = leader.get(f"/knowledge/{article.pk}/")
+    assert page.status_code == 200
+    manage = page.content.decode().split("kb-manage")[1]
+    assert "发布新版本" in manage and "撤回" in manage and "提交审核" not in manage
+    assert "撤回后不再出现在检索中" in manage
     assert leader.post(f"/knowledge/{article.pk}/withdraw/", {"reason": ""}).status_code == 302
     article.refresh_from_db()
     assert article.state == "published"  # a reason is required

@@ -48,6 +48,8 @@ class Input(BaseModel):
 
     model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
     hint: ClassVar[str] = ""
+    # Templates read a transition's input class (`action.input.hint`): never call it.
+    do_not_call_in_templates: ClassVar[bool] = True
 
     @classmethod
     def __get_pydantic_json_schema__(
