@@ -70,10 +70,16 @@ class Worker:
         if periodics:
             self._queue_periodics()
         jobs = self._claim()
+        done: list[int] = []
         for job in jobs:
             if self.stop.is_set():
                 break  # the rest of the batch goes back when the lease runs out
-            self._run(job)
+            if self._run(job):
+                done.append(job.pk)
+        # One DELETE for the batch (on SQLite, one write transaction instead of one per job);
+        # a crash before it only lets idempotent jobs run again after their lease.
+        if done:
+            Job.objects.filter(pk__in=done, leased_by=self.name).delete()
         return len(jobs)
 
     def run_forever(self) -> None:
@@ -128,10 +134,11 @@ class Worker:
             self._funcs[path] = import_string(path)
         return self._funcs[path]
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job) -> bool:
+        """Run one claimed job; True when it succeeded (and may be deleted)."""
         mine = Job.objects.filter(pk=job.pk, leased_by=self.name)
         if not mine.filter(leased_until__gt=clock.now()).exists():
-            return  # the lease ran out (a long batch): another worker has it now
+            return False  # the lease ran out (a long batch): another worker has it now
         try:
             self._func(job.func)(*job.args)
         except Exception as exc:
@@ -142,8 +149,8 @@ class Worker:
                 mine.update(failed_at=now, leased_until=None, last_error=error)
             else:
                 mine.update(run_at=now + backoff(job.attempts), leased_until=None, last_error=error)
-            return
-        mine.delete()
+            return False
+        return True
 
 
 def drain(*, limit: int = 1000, periodics: bool = False) -> int:
