@@ -154,7 +154,7 @@ class Worker:
 
 
 def drain(*, limit: int = 1000, periodics: bool = False) -> int:
-    """Run every job that is due now, in this process (tests; the demo loader)."""
+    """Run every job that is due now, in this process (tests, a shell)."""
     worker = Worker(name=f"drain:{os.getpid()}", batch=limit)
     total = 0
     while (ran := worker.run_once(periodics=periodics)) and total < limit:

@@ -39,8 +39,9 @@ from qitong.workflow.skeleton import Action, Subject, act
 
 SUBJECT = ARTICLE.name
 MAX_BODY = 20000
-EDITOR_ROLES = frozenset({*DEPARTMENT_ROLES, Role.ADMIN})
-PUBLISHER_ROLES = frozenset({Role.DEPT_LEADER, Role.ADMIN})  # the publish relation's roles
+# Who may edit and who may publish: read off the article machine, never restated.
+EDITOR_ROLES = frozenset(ARTICLE["update"].roles)
+PUBLISHER_ROLES = frozenset(ARTICLE["publish"].roles) - {SYSTEM.role}
 
 
 @dataclass

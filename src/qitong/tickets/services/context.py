@@ -144,8 +144,3 @@ def active_department(raw: object, field: str) -> Department:
     if department is None:
         raise ValidationFailed(fields={field: f"未知或已停用的承办单位：{raw}"})
     return department
-
-
-def department_from(pk: int | None, name: str) -> Department:
-    """The active department an action names (the schema has checked it is an id)."""
-    return active_department(pk, name)

@@ -17,7 +17,6 @@ from qitong.tickets.models import Assignment, Attachment, PendingDecision
 from qitong.tickets.services.context import (
     Ctx,
     active_department,
-    department_from,
     department_leaders,
     department_staff,
     desk_leads,
@@ -73,7 +72,7 @@ def _start_sign_clock(ctx: Ctx) -> None:
 @TICKET.handles("dispatch")
 def _dispatch(ctx: Ctx) -> None:
     given = ctx.args(I.DispatchIn)
-    lead = department_from(given.department, "department")
+    lead = active_department(given.department, "department")
     assisting: list[Department] = []
     for i, raw in enumerate(given.assisting):
         department = active_department(raw, f"assisting.{i}")
@@ -280,7 +279,7 @@ def _refuse_reply(ctx: Ctx) -> None:
 
 @TICKET.handles("reassign")
 def _reassign(ctx: Ctx) -> None:
-    lead = department_from(ctx.args(I.ReassignIn).department, "department")
+    lead = active_department(ctx.args(I.ReassignIn).department, "department")
     if lead.pk == ctx.ticket.lead_department_id:
         raise ValidationFailed(fields={"department": "改派的单位与当前主办单位相同"})
     ticket = ctx.ticket

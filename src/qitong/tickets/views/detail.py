@@ -39,8 +39,8 @@ from qitong.tickets.presenters import (
     present,
     timeline,
 )
-from qitong.tickets.selectors import ticket_get, ticket_or_none, tickets_visible_to
-from qitong.tickets.services import ticket_act
+from qitong.tickets.selectors import still_visible, ticket_get, tickets_visible_to
+from qitong.tickets.services import ticket_act_changes
 from qitong.tickets.states import Milestone
 from qitong.tickets.transitions import TICKET
 from qitong.tickets.views.common import (
@@ -188,11 +188,14 @@ def _refused(
     return render(request, ctx.page, context, status=status)
 
 
-def _done(request: HttpRequest, ctx: ActionPage, actor: Actor, pk: int) -> HttpResponse:
-    """After the action: the refreshed ticket (htmx) or a redirect to it; the actor's home
-    when the action handed the ticket out of its scope (a declined offer)."""
+def _done(
+    request: HttpRequest, ctx: ActionPage, actor: Actor, saved: Ticket, changed: frozenset[str]
+) -> HttpResponse:
+    """After the action: the saved ticket (htmx) or a redirect to it; the actor's home when
+    the action handed the ticket out of its scope (a declined offer)."""
     done = f"已{TICKET.label(ctx.action)}"
-    fresh = ticket_or_none(actor, pk)  # one read: still in scope, and what to show
+    pk = saved.pk
+    fresh = saved if still_visible(saved, actor, changed) else None
     if fresh is None:
         messages.success(request, f"{done}，该工单已转出您的范围")
         home = home_url_for(request.user)
@@ -233,7 +236,7 @@ def run_action(request: HttpRequest, *, pk: int, ctx: ActionPage) -> HttpRespons
     )
     if form.is_valid():
         try:
-            ticket_act(
+            saved, changed = ticket_act_changes(
                 ticket_id=pk,
                 action=ctx.action,
                 user=user,
@@ -251,7 +254,7 @@ def run_action(request: HttpRequest, *, pk: int, ctx: ActionPage) -> HttpRespons
         if is_htmx(request):
             return errors_oob(request, form, errors_id=form.errors_id)
         return render(request, ctx.page, ctx.build(ticket, actor, form), status=400)
-    return _done(request, ctx, actor, pk)
+    return _done(request, ctx, actor, saved, changed)
 
 
 @role_required(*DESK_ROLES, Role.SPECIALIST)
