@@ -42,7 +42,8 @@ STRICT := src/qitong/workflow src/qitong/ledger src/qitong/tickets/services \
 	src/qitong/knowledge/services.py src/qitong/knowledge/selectors.py \
 	src/qitong/knowledge/transitions.py src/qitong/routing/services.py \
 	src/qitong/routing/engine.py src/qitong/enterprises/services.py \
-	src/qitong/enterprises/selectors.py src/qitong/accounts/services.py
+	src/qitong/enterprises/selectors.py src/qitong/accounts/services.py \
+	src/qitong/core/prepared.py src/qitong/notifications src/qitong/jobs
 
 typecheck: install
 	$(BIN)/mypy src

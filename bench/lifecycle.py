@@ -12,8 +12,10 @@ Needs a seeded bench database (python bench/seed.py).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import logging
+import pstats
 import random
 import statistics
 import sys
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tickets", type=int, default=200, help="计时的工单数（默认 200）")
     parser.add_argument("--warmup", type=int, default=10, help="预热的工单数（默认 10）")
     parser.add_argument("--json", action="store_true", help="另存为 bench/results/lifecycle-*.json")
+    parser.add_argument("--show-sql", action="store_true", help="打印最后一张工单每步的 SQL")
+    parser.add_argument("--profile", metavar="STEP", help="只对这一步做 cProfile，打印热点")
     args = parser.parse_args(argv)
     url = database_url()
     setup_django()
@@ -51,18 +55,27 @@ def main(argv: list[str] | None = None) -> None:
     cpu: dict[str, list[float]] = defaultdict(list)
     wall: dict[str, list[float]] = defaultdict(list)
     sql: dict[str, list[int]] = defaultdict(list)
+    last: dict[str, list[str]] = {}
+
+    profiler = cProfile.Profile() if args.profile else None
 
     def call(step: str, who: str, path: str, body: dict[str, Any], keep: bool) -> dict[str, Any]:
         connection.queries_log.clear()  # it keeps 9,000 at most: count each request alone
+        profiling = profiler is not None and keep and step == args.profile
         with CaptureQueriesContext(connection) as queries:
+            if profiling:
+                profiler.enable()
             w, c = time.perf_counter(), time.process_time()
             response = clients[who].post(path, data=body, content_type="application/json")
             c, w = time.process_time() - c, time.perf_counter() - w
+            if profiling:
+                profiler.disable()
         assert response.status_code in (200, 201), (step, response.status_code, response.content)
         if keep:
             cpu[step].append(c * 1000)
             wall[step].append(w * 1000)
             sql[step].append(len(queries))
+            last[step] = [q["sql"] for q in queries.captured_queries]
         result: dict[str, Any] = response.json()
         return result
 
@@ -77,6 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     for _ in range(args.tickets):
         one(True)
 
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"qitong|django/db", 45)
+    if args.show_sql:
+        for step, statements in last.items():
+            print(f"--- {step}: {len(statements)}")
+            for statement in statements:
+                print(
+                    "   ",
+                    statement if "QITONG_FULL_SQL" in __import__("os").environ else statement[:220],
+                )
     print(f"数据库：{describe(url)}；{args.tickets} 张工单，每张 7 个请求（进程内，令牌认证）")
     print(f"{'步骤':<14}{'CPU ms':>9}{'墙钟 ms':>10}{'p99 ms':>9}{'SQL 条数':>10}")
     rows = {}

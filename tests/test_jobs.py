@@ -121,17 +121,121 @@ def test_notifications_are_an_outbox_delivered_once(world) -> None:
     with transaction.atomic():
         notify(kind="test", text="您的诉求已受理", phone="13800000009")
     row = Notification.objects.get(kind="test")
-    assert row.sms_sent_at is None and Job.objects.count() == 1  # nothing sent in the request
+    # Nothing sent in the request and no job per notification: the row itself is due.
+    assert row.sms_sent_at is None and row.sms_due_at is not None and not Job.objects.exists()
     drain()
     row.refresh_from_db()
-    assert row.sms_sent_at is not None
+    assert row.sms_sent_at is not None and row.sms_due_at is None and row.sms_attempts == 1
     assert MemorySmsBackend.outbox == [("13800000009", "【企通】您的诉求已受理")]
-    # The same delivery job running again (a retry after a crash) sends nothing more.
-    from qitong.notifications.tasks import deliver_sms
+    assert not Job.objects.exists()  # the delivery run is done and gone
+    # The same row due again (as if the worker died between sending and marking) is handed to
+    # the gateway with the same key, which delivers it once.
+    Notification.objects.filter(pk=row.pk).update(sms_sent_at=None, sms_due_at=clock.now())
+    drain()
+    assert len(MemorySmsBackend.outbox) == 1
 
-    Notification.objects.filter(pk=row.pk).update(sms_sent_at=None)  # as if killed before marking
-    deliver_sms([row.pk])
-    assert len(MemorySmsBackend.outbox) == 1  # the gateway is given the row's key
+
+class _FlakyGateway:
+    calls = 0
+
+    def send(self, phone: str, text: str, key: str = "") -> None:
+        _FlakyGateway.calls += 1
+        if _FlakyGateway.calls == 1:
+            raise ConnectionError("网关超时")
+        MemorySmsBackend().send(phone, text, key)
+
+
+@pytest.mark.django_db
+def test_a_failing_sms_is_retried_with_backoff_and_the_others_still_go(world, monkeypatch) -> None:
+    from qitong.notifications import tasks
+
+    monkeypatch.setattr(tasks, "get_backend", _FlakyGateway)
+    _FlakyGateway.calls = 0
+    with transaction.atomic():
+        notify(kind="a", text="第一条", phone="13800000001")
+        notify(kind="b", text="第二条", phone="13800000002")
+    drain()
+    first, second = Notification.objects.get(kind="a"), Notification.objects.get(kind="b")
+    assert first.sms_sent_at is None and first.sms_attempts == 1 and first.sms_error == "网关超时"
+    assert first.sms_due_at is not None and first.sms_due_at > clock.now()  # backing off
+    assert second.sms_sent_at is not None  # one bad number does not hold up the batch
+    drain()
+    assert MemorySmsBackend.outbox == [("13800000002", "【企通】第二条")]  # not due yet
+    Notification.objects.filter(pk=first.pk).update(sms_due_at=clock.now())
+    drain()
+    first.refresh_from_db()
+    assert first.sms_sent_at is not None and first.sms_attempts == 2
+    # Given up after MAX_ATTEMPTS: no longer due, the error kept.
+    with transaction.atomic():
+        notify(kind="c", text="第三条", phone="13800000003")
+    row = Notification.objects.get(kind="c")
+    Notification.objects.filter(pk=row.pk).update(sms_attempts=tasks.MAX_ATTEMPTS - 1)
+    _FlakyGateway.calls = 0
+    drain()
+    row.refresh_from_db()
+    assert row.sms_due_at is None and row.sms_sent_at is None and row.sms_error == "网关超时"
+
+
+@pytest.mark.django_db
+def test_an_outbox_has_one_delivery_job_however_many_workers_look() -> None:
+    from qitong.jobs.services import OUTBOXES, outbox_job
+
+    sms = OUTBOXES["sms"]
+    assert outbox_job(sms) is True
+    assert outbox_job(sms) is False  # a second worker's pass: the key is taken
+    assert Job.objects.filter(key="outbox:sms").count() == 1
+    drain()  # nothing due: the run sends nothing and the key is free again
+    assert not Job.objects.exists() and outbox_job(sms) is True
+
+
+@pytest.mark.django_db
+def test_a_queryset_of_recipients_gives_the_rows_a_list_gives(world) -> None:
+    """notify() with a queryset writes its rows in one INSERT … SELECT; the rows are those the
+    loaded list gives: an enterprise user's row carries the phone, and the extra phone gets a
+    row of its own only when no recipient has it."""
+    from django.test.utils import CaptureQueriesContext
+
+    from qitong.accounts.models import User
+
+    enterprise = world.users["enterprise"]
+    User.objects.filter(pk=enterprise.pk).update(phone="13900000001")
+    recipients = User.objects.filter(username__in=["enterprise", "handler"])
+
+    def rows(kind: str) -> list[tuple[object, ...]]:
+        return sorted(
+            Notification.objects.filter(kind=kind).values_list(
+                "user__username", "phone", "text", "subject_type", "subject_id"
+            ),
+            key=str,
+        )
+
+    for phone in ("13900000001", "13900000002", ""):
+        with transaction.atomic():
+            from django.db import connection
+
+            with CaptureQueriesContext(connection) as queries:
+                notify(
+                    kind=f"qs{phone}",
+                    text="内容",
+                    users=recipients,
+                    phone=phone,
+                    subject=("tickets.ticket", 7),
+                )
+            assert len([q for q in queries if "INSERT" in q["sql"]]) == 1
+            assert not [q for q in queries if q["sql"].startswith("SELECT")]
+            notify(
+                kind=f"list{phone}",
+                text="内容",
+                users=list(recipients),
+                phone=phone,
+                subject=("tickets.ticket", 7),
+            )
+        assert rows(f"qs{phone}") == rows(f"list{phone}")
+    assert len(rows("qs13900000001")) == 2 and len(rows("qs13900000002")) == 3
+    due = Notification.objects.filter(kind="qs13900000002", sms_due_at__isnull=False)
+    assert sorted(due.values_list("phone", flat=True)) == ["13900000001", "13900000002"]
+    notify(kind="none", text="内容", users=User.objects.none(), phone="")
+    assert not Notification.objects.filter(kind="none").exists()
 
 
 # --- real processes, killed --------------------------------------------------------------------

@@ -24,6 +24,9 @@ class Job(models.Model):
     failed_at = models.DateTimeField("失败时间", null=True, blank=True)
     last_error = models.TextField("最近错误", blank=True)
     created_at = models.DateTimeField("创建时间")
+    # At most one job with a given key exists (an outbox's delivery run: see jobs.services);
+    # most jobs have none.
+    key = models.CharField("唯一键", max_length=80, null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = "后台任务"

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from qitong.core import clock
 from qitong.jobs.models import Job, Periodic
@@ -63,3 +63,37 @@ def periodics_ensure() -> list[Periodic]:
                 row.save(update_fields=["func", "every_seconds", "purpose"])
             rows.append(row)
     return rows
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Rows an app writes in its own transactions for the worker to deliver (the app's
+    notifications, say): no job per row. Every worker pass asks `pending` (a dotted path to a
+    cheap indexed read: is anything due?) and, if so, queues `func` — a job without arguments
+    that delivers a batch of due rows and marks each — as the one job with the outbox's key,
+    so two workers never deliver the same outbox at once and a crashed delivery's job runs
+    again after its lease. Registered in the app's AppConfig.ready."""
+
+    name: str
+    pending: str
+    func: str
+
+
+OUTBOXES: dict[str, Outbox] = {}
+
+
+def outbox_register(outbox: Outbox) -> None:
+    OUTBOXES[outbox.name] = outbox
+
+
+def outbox_job(outbox: Outbox) -> bool:
+    """Queue the outbox's delivery job unless it is already queued; True if this call did."""
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            Job.objects.create(
+                func=outbox.func, args=[], run_at=now, created_at=now, key=f"outbox:{outbox.name}"
+            )
+    except IntegrityError:
+        return False
+    return True

@@ -29,7 +29,7 @@ from qitong.core import clock
 from qitong.core.health import WORKER_NAME
 from qitong.core.models import WorkerHeartbeat
 from qitong.jobs.models import Job, Periodic
-from qitong.jobs.services import periodics_ensure
+from qitong.jobs.services import OUTBOXES, outbox_job, periodics_ensure
 
 logger = logging.getLogger("qitong.jobs")
 
@@ -69,6 +69,7 @@ class Worker:
         self._heartbeat()
         if periodics:
             self._queue_periodics()
+        self._queue_outboxes()
         jobs = self._claim()
         done: list[int] = []
         for job in jobs:
@@ -115,6 +116,14 @@ class Worker:
                 if won:
                     Job.objects.create(func=row.func, args=[], run_at=now, created_at=now)
 
+    def _queue_outboxes(self) -> None:
+        for outbox in OUTBOXES.values():
+            if (
+                self._func(outbox.pending)()
+                and not Job.objects.filter(key=f"outbox:{outbox.name}").exists()
+            ):
+                outbox_job(outbox)
+
     def _claim(self) -> list[Job]:
         now = clock.now()
         if not Job.objects.filter(_ready(now)).exists():
@@ -146,7 +155,8 @@ class Worker:
             error = "".join(traceback.format_exception(exc))[-4000:]
             logger.warning("job %s %s failed (try %s): %s", job.pk, job.func, job.attempts, exc)
             if job.attempts >= job.max_attempts:
-                mine.update(failed_at=now, leased_until=None, last_error=error)
+                # A failed keyed job gives its key up: the next pass may queue a fresh one.
+                mine.update(failed_at=now, leased_until=None, last_error=error, key=None)
             else:
                 mine.update(run_at=now + backoff(job.attempts), leased_until=None, last_error=error)
             return False

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Cast
 
 from qitong.core import clock
 from qitong.core.errors import Conflict
@@ -42,12 +44,16 @@ def ledger_record(
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
     new_subject: bool = False,
+    head: tuple[int | None, str | None] | None = None,
 ) -> Event:
     """Append one event to the subject's chain.
 
     `new_subject=True` is for the event that creates its subject in the same transaction
     (a new ticket's "create"): the chain cannot exist yet, so there is nothing to look up
-    and no rival to guard against.
+    and no rival to guard against. `head` is the chain's last (seq, hash) when the caller
+    already read it with the subject (`ledger_head_annotations`; (None, None): no events yet),
+    so there is nothing to look up either; a rival that appended since still fails on the
+    unique (subject, seq) constraint.
 
     Raises Conflict if another transaction appended to the same chain first (the unique
     (subject, seq) constraint); the caller's whole transaction should then be retried or
@@ -56,16 +62,18 @@ def ledger_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_record must run inside the transaction of the change it records")
     subject_id = str(subject_id)
-    last = (
-        None
-        if new_subject
-        else (
+    last: tuple[int, str] | None
+    if new_subject:
+        last = None
+    elif head is not None:
+        last = (head[0], head[1] or "") if head[0] is not None else None
+    else:
+        last = (
             Event.objects.filter(subject_type=subject_type, subject_id=subject_id)
             .order_by("-seq")
             .values_list("seq", "hash")
             .first()
         )
-    )
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     fields: dict[str, Any] = {
         "subject_type": subject_type,
@@ -88,6 +96,25 @@ def ledger_record(
         return Event.objects.create(**fields)
     except IntegrityError as exc:
         raise Conflict("台账记录冲突：该对象刚被他人修改，请刷新后重试") from exc
+
+
+HEAD_SEQ, HEAD_HASH = "_ledger_head_seq", "_ledger_head_hash"
+
+
+def ledger_head_annotations(subject_type: str) -> dict[str, Subquery]:
+    """Annotations that read a subject's chain head (seq, hash) in the query that loads it:
+    `queryset.annotate(**ledger_head_annotations(name))`, then `ledger_head(obj)`."""
+    chain = Event.objects.filter(
+        subject_type=subject_type, subject_id=Cast(OuterRef("pk"), models.CharField())
+    ).order_by("-seq")
+    return {
+        HEAD_SEQ: Subquery(chain.values("seq")[:1]),
+        HEAD_HASH: Subquery(chain.values("hash")[:1]),
+    }
+
+
+def ledger_head(obj: models.Model) -> tuple[int | None, str | None]:
+    return getattr(obj, HEAD_SEQ), getattr(obj, HEAD_HASH)
 
 
 def subject_key(obj: models.Model) -> tuple[str, str]:

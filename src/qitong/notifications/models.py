@@ -1,5 +1,7 @@
 """Notifications: one row per message to one person, delivered in-app and (if a phone is
-known) by SMS after the transaction that caused it has committed."""
+known) by SMS. The row is the SMS outbox: written in the transaction of the change, it is
+due (`sms_due_at`) from then, and the worker delivers due rows in batches (notifications.tasks),
+retrying a failing one with backoff, each at most once."""
 
 from __future__ import annotations
 
@@ -23,13 +25,25 @@ class Notification(models.Model):
     text = models.CharField("内容", max_length=500)
     created_at = models.DateTimeField("生成时间", db_index=True)
     sms_sent_at = models.DateTimeField("短信发送时间", null=True, blank=True)
+    # When the SMS is next to be tried; NULL: nothing to send (no phone, sent, or given up).
+    sms_due_at = models.DateTimeField("短信待发时间", null=True, blank=True)
+    sms_attempts = models.PositiveSmallIntegerField("短信尝试次数", default=0)
+    sms_error = models.CharField("短信发送错误", max_length=500, blank=True)
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "通知"
         verbose_name_plural = verbose_name
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            # What the worker polls: SMS still to send, by when they are due.
+            models.Index(
+                fields=["sms_due_at"],
+                name="notification_sms_due",
+                condition=models.Q(sms_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:40]

@@ -10,10 +10,12 @@ class TicketsConfig(AppConfig):
         from qitong.core import navigation
         from qitong.jobs.services import Every, periodic_register
         from qitong.tickets.deadlines import POLICY_CACHE
-        from qitong.tickets.models import SlaPolicy
+        from qitong.tickets.models import Category, SlaPolicy
         from qitong.tickets.navigation import TICKET_NAVIGATION
+        from qitong.tickets.selectors import CATEGORY_CACHE
 
         POLICY_CACHE.invalidated_by(SlaPolicy)
+        CATEGORY_CACHE.invalidated_by(Category)
         periodic_register(
             Every("qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 60, "工单时限催办与超期督办")
         )

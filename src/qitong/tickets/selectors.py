@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
@@ -10,9 +11,24 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, GLOBAL_ROLES, Role
 from qitong.core.errors import NotFound
+from qitong.core.refcache import ReferenceCache
 from qitong.routing.engine import RouteRequest
-from qitong.tickets.models import Assignment, Offer, Ticket
+from qitong.tickets.models import Assignment, Category, Offer, Ticket
 from qitong.tickets.states import CLOCK_RUNNING_STATES, TicketState
+
+
+def _read_active_categories() -> dict[str, Category]:
+    return {c.code: c for c in Category.objects.filter(active=True)}
+
+
+# Intake checks the category here (core.refcache; dropped by a Category save, tickets.apps).
+CATEGORY_CACHE = ReferenceCache(_read_active_categories)
+
+
+def active_category(code: str) -> Category | None:
+    """The active category with this code (a copy: the new ticket holds it)."""
+    found = CATEGORY_CACHE.get().get(code)
+    return copy.copy(found) if found is not None else None
 
 
 def overdue(now: dt.datetime) -> Q:

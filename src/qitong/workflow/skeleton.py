@@ -23,7 +23,8 @@ from django.db.models import QuerySet
 
 from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound
-from qitong.ledger.services import ledger_record
+from qitong.core.prepared import prepared
+from qitong.ledger.services import ledger_head, ledger_head_annotations, ledger_record
 from qitong.workflow.inputs import Input, parse_input
 from qitong.workflow.machine import STAY, ActorLike, Machine, TargetOutOfSet, Transition
 
@@ -86,7 +87,9 @@ class Subject(Generic[M]):
     """How the skeleton reaches one kind of subject."""
 
     machine: Machine[Any]
-    scope: Callable[[Any], QuerySet[M]]  # actor → what it may act on
+    # actor → what it may act on; a function of the (frozen, hashable) actor alone, as the
+    # locked load is compiled once per actor (core.prepared)
+    scope: Callable[[Any], QuerySet[M]]
     context: type[Action[Any]] = Action
     version_field: str | None = None
     touched_field: str | None = None  # set to the action's time on every action
@@ -97,16 +100,23 @@ class Subject(Generic[M]):
     related: tuple[str, ...] = ()
 
 
-def _locked(spec: Subject[M], pk: int, actor: ActorLike, expected_version: int | None) -> M:
-    """The subject, locked, if the actor may reach it and it is the version the caller saw."""
-    qs = spec.scope(actor)
+def _lockable(spec: Subject[M], actor: ActorLike) -> QuerySet[M]:
+    """One statement: the subject in the actor's scope, what it is loaded with, and its ledger
+    chain's head (the row lock keeps the head ours until the event is appended); no ORDER BY
+    for one row. Compiled once per (machine, actor) and thread (core.prepared): the scope is a
+    function of the actor alone."""
+    qs: QuerySet[M] = spec.scope(actor).annotate(**ledger_head_annotations(spec.machine.name))
+    qs = qs.order_by()
     if spec.related:
         qs = qs.select_related(*spec.related)
     if connection.features.has_select_for_update_of:
-        qs = qs.select_for_update(of=("self",))
-    else:
-        qs = qs.select_for_update()
-    subject = qs.filter(pk=pk).first()
+        return qs.select_for_update(of=("self",))
+    return qs.select_for_update()
+
+
+def _locked(spec: Subject[M], pk: int, actor: ActorLike, expected_version: int | None) -> M:
+    """The subject, locked, if the actor may reach it and it is the version the caller saw."""
+    subject = prepared((spec.machine.name, actor), lambda: _lockable(spec, actor)).get(pk)
     if subject is None:
         raise NotFound()
     if (
@@ -172,6 +182,7 @@ def act(
             to_state=state,
             payload=ctx.payload,
             at=ctx.now,
+            head=ledger_head(subject),
         )
         for effect in ctx.effects:
             transaction.on_commit(effect)

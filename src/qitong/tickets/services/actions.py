@@ -17,6 +17,7 @@ from qitong.accounts.models import User
 from qitong.core.errors import ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads
 from qitong.ledger.services import ledger_record
+from qitong.notifications.services import notify_all
 from qitong.tickets import inputs as I
 from qitong.tickets.models import Assignment, Offer, OfferState, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
@@ -25,6 +26,7 @@ from qitong.tickets.services.attachments import store_attachments
 from qitong.tickets.services.context import (
     SUBJECT,
     Ctx,
+    Recipients,
     department_staff,
     desk_leads,
     tell,
@@ -46,7 +48,9 @@ SATISFIED_FROM = Satisfaction.FAIRLY_SATISFIED  # 3 基本满意 and above close
 def _finish(ctx: Ctx) -> None:
     """The ticket's part of the skeleton, after its handler: the files brought with the action
     (the enterprise's, or meant for it, are public; a draft's stay internal until signed off),
-    and a final state closes the clock."""
+    and a final state closes the clock; whom the handler told is written in one go."""
+    if ctx.notes:
+        notify_all(ctx.notes)
     checked: list[CheckedFile] = ctx.extra.get("files") or []
     if checked and ctx.user is not None:
         ctx.payload["attachments"] = store_attachments(
@@ -247,6 +251,7 @@ def _oversight(ctx: Ctx, flag: str, kind: str, text: str) -> None:
     ticket = ctx.ticket
     ctx.set(**{flag: ticket.milestone})
     ctx.payload["milestone"] = ticket.milestone
+    target: Recipients
     if ticket.lead_department_id and ticket.state in DEPARTMENT_STATES:
         target = department_staff(ticket.lead_department_id)
     elif (

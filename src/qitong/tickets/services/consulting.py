@@ -8,7 +8,7 @@ from __future__ import annotations
 from qitong.core.errors import ValidationFailed
 from qitong.directory.models import PolicyDomain, Specialist
 from qitong.knowledge.models import Article, ArticleState
-from qitong.notifications.services import notify
+from qitong.notifications.services import Note
 from qitong.routing import engine as routing
 from qitong.tickets import inputs as I
 from qitong.tickets.models import Citation, Gap, Offer, OfferState
@@ -143,12 +143,14 @@ def _offer(ctx: Ctx, choice: routing.Choice) -> None:
     )
     # In the workspace and by SMS: an offer waits minutes, not days.
     minutes = int(choice.timeout.total_seconds() // 60)
-    notify(
-        kind="offer_made",
-        subject=(SUBJECT, ctx.ticket.pk),
-        users=[specialist.user] if specialist.user is not None else [],
-        phone=specialist.phone,
-        text=f"工单 {ctx.ticket.number}：有新的政策咨询邀请，请在 {minutes} 分钟内登录接受或谢绝",
+    ctx.notes.append(
+        Note(
+            kind="offer_made",
+            subject=(SUBJECT, ctx.ticket.pk),
+            users=[specialist.user] if specialist.user is not None else [],
+            phone=specialist.phone,
+            text=f"工单 {ctx.ticket.number}：有新的政策咨询邀请，请在 {minutes} 分钟内登录接受或谢绝",
+        )
     )
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
 
 from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core.errors import ValidationFailed
 from qitong.core.workdays import WorkCalendar, WorkingHours, load_calendar
 from qitong.directory.models import Department
-from qitong.notifications.services import notify
+from qitong.directory.selectors import active_department_by_id
+from qitong.notifications.services import Note
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import PendingDecision, Ticket
 from qitong.tickets.transitions import TICKET
@@ -29,6 +32,8 @@ class Ctx(Action[Ticket]):
 
     # A reply held for the department leader's sign-off: its files stay internal until then.
     draft: PendingDecision | None = None
+    # Whom the action tells: written together, in one statement, when the handler is done.
+    notes: list[Note] = field(default_factory=list)
     _calendar: WorkCalendar | None = None
     _policies: Mapping[tuple[str, str, str], Limit] | None = None
 
@@ -95,52 +100,59 @@ class Ctx(Action[Ticket]):
 Handler = Callable[[Ctx], None]
 
 
-def department_staff(department_id: int | None) -> list[User]:
+Recipients = QuerySet[User] | list[User]
+
+
+def department_staff(department_id: int | None) -> QuerySet[User]:
+    """Whom to tell in a department (a queryset: `notify` writes their rows without loading
+    them; nobody when there is no department)."""
     if department_id is None:
-        return []
-    return list(
-        User.objects.filter(department_id=department_id, role__in=DEPARTMENT_ROLES, is_active=True)
+        return User.objects.none()
+    return User.objects.filter(
+        department_id=department_id, role__in=DEPARTMENT_ROLES, is_active=True
     )
 
 
-def department_leaders(department_id: int | None) -> list[User]:
+def department_leaders(department_id: int | None) -> QuerySet[User]:
     if department_id is None:
-        return []
-    return list(
-        User.objects.filter(department_id=department_id, role=Role.DEPT_LEADER, is_active=True)
-    )
+        return User.objects.none()
+    return User.objects.filter(department_id=department_id, role=Role.DEPT_LEADER, is_active=True)
 
 
-def desk_leads(ticket: Ticket) -> list[User]:
+def desk_leads(ticket: Ticket) -> QuerySet[User]:
     if ticket.desk_id is None:
-        return []
-    return list(User.objects.filter(desk_id=ticket.desk_id, role=Role.DESK_LEAD, is_active=True))
+        return User.objects.none()
+    return User.objects.filter(desk_id=ticket.desk_id, role=Role.DESK_LEAD, is_active=True)
 
 
 def tell_enterprise(ctx: Ctx, kind: str, text: str) -> None:
     ticket = ctx.ticket
-    notify(
-        kind=kind,
-        subject=(SUBJECT, ticket.pk),
-        phone=ticket.contact_phone,
-        users=ticket.enterprise.users.filter(is_active=True),
-        text=f"工单 {ticket.number}：{text}",
+    ctx.notes.append(
+        Note(
+            kind=kind,
+            subject=(SUBJECT, ticket.pk),
+            phone=ticket.contact_phone,
+            users=User.objects.filter(enterprise_id=ticket.enterprise_id, is_active=True),
+            text=f"工单 {ticket.number}：{text}",
+        )
     )
 
 
-def tell(users: list[User], ctx: Ctx, kind: str, text: str) -> None:
-    if users:
-        notify(
+def tell(users: Recipients, ctx: Ctx, kind: str, text: str) -> None:
+    """Tell `users` about the ticket (a list or a queryset; nobody: nothing is written)."""
+    ctx.notes.append(
+        Note(
             kind=kind,
             subject=(SUBJECT, ctx.ticket.pk),
             users=users,
             text=f"工单 {ctx.ticket.number}：{text}",
         )
+    )
 
 
 def active_department(raw: object, field: str) -> Department:
     pk = whole(raw)
-    department = Department.objects.filter(pk=pk, active=True).first() if pk is not None else None
+    department = active_department_by_id(pk) if pk is not None else None
     if department is None:
         raise ValidationFailed(fields={field: f"未知或已停用的承办单位：{raw}"})
     return department

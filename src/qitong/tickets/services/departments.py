@@ -29,8 +29,10 @@ from qitong.tickets.transitions import TICKET, reply_needs_signoff
 
 def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
     """A fresh division of work (dispatch): the lead and the assisting departments, each
-    notified; the previous assignments end."""
-    Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
+    notified; the previous assignments end. (Active assignments exist only while there is a
+    lead department: whatever clears it ends them too, so a first dispatch has none to end.)"""
+    if ctx.ticket.lead_department_id is not None:
+        Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
     Assignment.objects.bulk_create(
         Assignment(ticket=ctx.ticket, department=d, role=role, dispatched_at=ctx.now)
         for d, role in [

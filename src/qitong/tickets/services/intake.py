@@ -26,6 +26,7 @@ from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Due, compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
+from qitong.tickets.selectors import active_category
 from qitong.tickets.services.attachments import store_attachments
 from qitong.tickets.states import (
     Channel,
@@ -64,7 +65,7 @@ def _validate(data: TicketInput, user: User) -> tuple[Enterprise, Category, str]
         errors["urgency"] = "紧急程度应为 normal 或 urgent"
     if data.channel not in Channel.values:
         errors["channel"] = "来源渠道无效，应为：" + "、".join(Channel.values)
-    category = Category.objects.filter(code=data.category, active=True).first()
+    category = active_category(data.category)
     if category is None:
         errors["category"] = f"未知的诉求分类：{data.category or '（空）'}"
     content = data.content.strip()

@@ -1,0 +1,90 @@
+"""One row by primary key through a queryset compiled once: `prepared(key, build).get(pk)`.
+
+The workflow skeleton loads every action's subject through the actor's scope, joined to what
+the handlers read and locked; compiling that ~100-column, five-join SELECT cost more CPU than
+running it. This keeps, per thread and per `key`, the compiled statement of `build()` filtered
+on the primary key, and runs it again with another key: the same SQL, the same Django row
+loading (select_related, annotations, converters), no compilation.
+
+`key` must determine `build()` completely — the queryset may depend on nothing else (no
+reads, no clock): e.g. the subject kind and the frozen Actor whose scope it is. Django's own
+row loading is reused by handing its ModelIterable the compiled statement, which relies on
+the compiler's `as_sql` / `select` / `klass_info` (stable across Django 4–5;
+tests/test_prepared.py fails if that changes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+
+M = TypeVar("M", bound=models.Model)
+
+_PROBE = -738_291_046_517  # a primary key no row has: marks the pk's place in the params
+LIMIT = 512  # statements kept per thread (least recently used dropped)
+
+
+class PreparedGet(Generic[M]):
+    def __init__(self, queryset: QuerySet[M]) -> None:
+        self._pk = queryset.model._meta.pk
+        self._empty = queryset.query.is_empty()  # .none(): nothing to compile, nothing found
+        if self._empty:
+            return
+        probe = queryset.filter(pk=_PROBE)
+        compiler = probe.query.get_compiler(using=probe.db)
+        sql, params = compiler.as_sql()
+        where = [i for i, value in enumerate(params) if value == _PROBE]
+        if len(where) != 1:
+            raise ValueError("the primary key must appear once among the query's parameters")
+        self._sql, self._params, self._at = sql, list(params), where[0]
+        self._compiler = compiler
+        self._queryset = probe
+        # The columns' converters (SQLite's datetimes, decimals …) are the same on every run.
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        compiler.get_converters = lambda expressions: converters
+        # Django builds each row's objects from the compiler it asks the query for: give it
+        # this one, already set up, whose statement is the prepared one.
+        probe.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+
+    def get(self, pk: Any) -> M | None:
+        if self._empty:
+            return None
+        assert self._pk is not None
+        try:
+            value = self._pk.get_db_prep_value(self._pk.to_python(pk), self._compiler.connection)
+        except ValidationError:
+            return None
+        params = list(self._params)
+        params[self._at] = value
+        statement = (self._sql, tuple(params))
+        self._compiler.as_sql = lambda *args, **kwargs: statement
+        return next(iter(self._queryset.all()), None)  # a fresh clone: no result cache
+
+
+_local = threading.local()
+
+
+def prepared(key: Hashable, build: Callable[[], QuerySet[M]]) -> PreparedGet[M]:
+    cache: OrderedDict[Hashable, PreparedGet[Any]] | None = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = OrderedDict()
+    found = cache.get(key)
+    if found is not None:
+        cache.move_to_end(key)
+        return found
+    made = PreparedGet(build())
+    cache[key] = made
+    if len(cache) > LIMIT:
+        cache.popitem(last=False)
+    return made
+
+
+def prepared_clear() -> None:
+    """Forget this thread's statements (tests that change what a key builds)."""
+    _local.cache = OrderedDict()
