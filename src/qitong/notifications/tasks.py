@@ -1,9 +1,11 @@
 """Delivery of the SMS outbox (see notifications.services), as the jobs app's outbox: the
 worker queues `deliver_due` whenever `sms_due` sees a due row, one such job at a time.
 
-Each row is sent at most once: it is marked the moment the gateway accepts it, and the gateway
-is given the row's key, so a retry after a crash between sending and marking delivers once.
-A failing row is tried again with backoff and given up after MAX_ATTEMPTS (its error kept).
+Each row is delivered once: the batch's sent rows are marked in one UPDATE (one write
+transaction per batch, not per message: on SQLite the web requests' writers wait for fewer),
+and the gateway is given each row's key, so a retry after a crash between sending and marking
+delivers once (SmsBackend's contract). A failing row is tried again with backoff and given up
+after MAX_ATTEMPTS (its error kept).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+
+from django.db.models import F
 
 from qitong.accounts.sms import get_backend
 from qitong.core import clock
@@ -44,22 +48,26 @@ def deliver_due() -> int:
         .order_by("sms_due_at", "id")
         .only("id", "phone", "text", "sms_attempts")[:BATCH]
     )
-    sent = 0
+    sent: list[int] = []
     for row in rows:
         if time.monotonic() - started > BUDGET_SECONDS:
             break  # the rest stay due: the next pass queues another run
         attempts = row.sms_attempts + 1
-        mine = Notification.objects.filter(pk=row.pk, sms_sent_at__isnull=True)
         try:
             backend.send(row.phone, f"【企通】{row.text}", key=f"notification-{row.pk}")
         except Exception as exc:
             logger.warning("sms %s failed (try %s): %s", row.pk, attempts, exc)
             retry = clock.now() + backoff(attempts) if attempts < MAX_ATTEMPTS else None
-            mine.update(sms_attempts=attempts, sms_due_at=retry, sms_error=str(exc)[:500])
+            Notification.objects.filter(pk=row.pk, sms_sent_at__isnull=True).update(
+                sms_attempts=attempts, sms_due_at=retry, sms_error=str(exc)[:500]
+            )
             continue
-        mine.update(sms_sent_at=clock.now(), sms_due_at=None, sms_attempts=attempts)
-        sent += 1
-    return sent
+        sent.append(row.pk)
+    if sent:
+        Notification.objects.filter(pk__in=sent, sms_sent_at__isnull=True).update(
+            sms_sent_at=clock.now(), sms_due_at=None, sms_attempts=F("sms_attempts") + 1
+        )
+    return len(sent)
 
 
 def deliver_sms(ids: list[int]) -> int:

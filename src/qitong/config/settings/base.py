@@ -104,7 +104,7 @@ def database_from_env() -> dict[str, object]:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         name = str(VAR_DIR / "qitong.sqlite3")
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "qitong.core.db.sqlite3",  # Django's, with writers queued (core.db.sqlite3)
         "NAME": name,
         # Persistent, as on PostgreSQL: opening a connection (and its PRAGMAs) per request was
         # a sixth of the request time under load. Each gunicorn thread keeps its own.
