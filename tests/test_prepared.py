@@ -80,3 +80,17 @@ def test_statements_are_kept_per_key_and_locks_still_lock(world: World) -> None:
             prepared(("t", "operator"), lambda: build("operator")).get(ticket.pk)
         assert "FOR UPDATE" in queries[-1]["sql"]
     prepared_clear()
+
+
+def test_by_another_unique_field(world: World) -> None:
+    from qitong.enterprises.models import Enterprise
+    from qitong.enterprises.selectors import enterprises_visible_to
+
+    operator = world.users["operator"]  # Hohhot's desk: Baotou's enterprises are out of scope
+    get = PreparedGet(enterprises_visible_to(operator), field="credit_code")
+    found = get.get(world.ent.credit_code)
+    assert found is not None and found.pk == world.ent.pk and found.region.code == "150102"
+    assert get.get(world.baotou_ent.credit_code) is None
+    assert get.get("91150102MA0000000X") is None
+    with pytest.raises(AssertionError):
+        PreparedGet(Enterprise.objects.all(), field="name")  # not unique: no single row

@@ -1,4 +1,5 @@
-"""One row by primary key through a queryset compiled once: `prepared(key, build).get(pk)`.
+"""One row by primary key (or another unique field) through a queryset compiled once:
+`prepared(key, build).get(pk)`, `prepared(key, build, field="credit_code").get(code)`.
 
 The workflow skeleton loads every action's subject through the actor's scope, joined to what
 the handlers read and locked; compiling that ~100-column, five-join SELECT cost more CPU than
@@ -26,22 +27,27 @@ from django.db.models import QuerySet
 
 M = TypeVar("M", bound=models.Model)
 
-_PROBE = -738_291_046_517  # a primary key no row has: marks the pk's place in the params
+# Values no row has: they mark the looked-up value's place among the parameters.
+_PROBES: dict[bool, Any] = {True: -738_291_046_517, False: "\x00qitong-prepared-probe"}
 LIMIT = 512  # statements kept per thread (least recently used dropped)
 
 
 class PreparedGet(Generic[M]):
-    def __init__(self, queryset: QuerySet[M]) -> None:
-        self._pk = queryset.model._meta.pk
+    def __init__(self, queryset: QuerySet[M], field: str = "pk") -> None:
+        meta = queryset.model._meta
+        found = meta.pk if field == "pk" else meta.get_field(field)
+        assert isinstance(found, models.Field) and found.unique, f"{field} is not unique"
+        self._field: models.Field[Any, Any] = found
         self._empty = queryset.query.is_empty()  # .none(): nothing to compile, nothing found
         if self._empty:
             return
-        probe = queryset.filter(pk=_PROBE)
+        marker = _PROBES[isinstance(found, models.IntegerField)]  # BigAutoField is one too
+        probe = queryset.filter(**{field: marker})
         compiler = probe.query.get_compiler(using=probe.db)
         sql, params = compiler.as_sql()
-        where = [i for i, value in enumerate(params) if value == _PROBE]
+        where = [i for i, value in enumerate(params) if value == marker]
         if len(where) != 1:
-            raise ValueError("the primary key must appear once among the query's parameters")
+            raise ValueError(f"{field} must appear once among the query's parameters")
         self._sql, self._params, self._at = sql, list(params), where[0]
         self._compiler = compiler
         self._queryset = probe
@@ -52,12 +58,12 @@ class PreparedGet(Generic[M]):
         # this one, already set up, whose statement is the prepared one.
         probe.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
 
-    def get(self, pk: Any) -> M | None:
+    def get(self, value: Any) -> M | None:
         if self._empty:
             return None
-        assert self._pk is not None
+        field: Any = self._field
         try:
-            value = self._pk.get_db_prep_value(self._pk.to_python(pk), self._compiler.connection)
+            value = field.get_db_prep_value(field.to_python(value), self._compiler.connection)
         except ValidationError:
             return None
         params = list(self._params)
@@ -70,15 +76,16 @@ class PreparedGet(Generic[M]):
 _local = threading.local()
 
 
-def prepared(key: Hashable, build: Callable[[], QuerySet[M]]) -> PreparedGet[M]:
+def prepared(key: Hashable, build: Callable[[], QuerySet[M]], field: str = "pk") -> PreparedGet[M]:
     cache: OrderedDict[Hashable, PreparedGet[Any]] | None = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = OrderedDict()
+    key = (key, field)
     found = cache.get(key)
     if found is not None:
         cache.move_to_end(key)
         return found
-    made = PreparedGet(build())
+    made = PreparedGet(build(), field)
     cache[key] = made
     if len(cache) > LIMIT:
         cache.popitem(last=False)

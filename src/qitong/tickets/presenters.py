@@ -12,6 +12,7 @@ from django.urls import reverse
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
+from qitong.core.privacy import mask_phone
 from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
 from qitong.tickets.models import Assignment, Offer, Ticket
@@ -21,13 +22,6 @@ from qitong.tickets.transitions import TICKET, allowed_actions, event_label, pub
 # The reply reaches the enterprise once the desk has accepted it (or answered itself): before
 # that it is the department's draft for the desk's review, which may send it back.
 REPLY_VISIBLE = frozenset({TicketState.AWAITING_CALLBACK, TicketState.CLOSED})
-
-
-def mask_phone(phone: str) -> str:
-    digits = phone.replace("-", "")
-    if len(digits) >= 7:
-        return f"{digits[:3]}****{digits[-4:]}"
-    return "****"
 
 
 def hides_identity(ticket: Ticket, actor: Actor) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import template
@@ -10,25 +9,12 @@ from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 
 from qitong.core.navigation import NavItem
+from qitong.core.privacy import mask_phone
 
 register = template.Library()
 
 
-@register.filter
-def mask_phone(value: object) -> str:
-    """Personal data is masked by default (DESIGN "Access and privacy"): 138****0001,
-    0471-***1234. Unmasking is a separate, logged action and never happens in a template."""
-    text = str(value or "")
-    digits = re.sub(r"\D", "", text)
-    if not digits:
-        return ""
-    if len(digits) == 11 and digits.startswith("1"):
-        return f"{digits[:3]}****{digits[-4:]}"
-    area, _, rest = text.partition("-")
-    if rest:
-        local = re.sub(r"\D", "", rest)
-        return f"{area}-{'*' * max(len(local) - 4, 0)}{local[-4:]}"
-    return f"{'*' * max(len(digits) - 4, 0)}{digits[-4:]}"
+register.filter("mask_phone", mask_phone)
 
 
 @register.filter
