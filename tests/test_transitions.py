@@ -57,6 +57,8 @@ UNRELATED = {
 }
 
 OVERSIGHT = {"remind", "escalate"}
+# The system also counts a running clock again when a year's holidays are loaded.
+SYSTEM_ACTIONS = OVERSIGHT | {"recompute_deadline"}
 DESK_WITHDRAW = {"withdraw"}
 
 # Expected actions per (state, role) for a related actor, no pending request, no dissatisfaction.
@@ -64,32 +66,32 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.SUBMITTED, "operator"): {"register", "reject", "merge", "withdraw"},
     (S.SUBMITTED, "desk_lead"): {"register", "reject", "merge", "withdraw"} | OVERSIGHT,
     (S.SUBMITTED, "supervisor"): OVERSIGHT,
-    (S.SUBMITTED, "system"): OVERSIGHT,
+    (S.SUBMITTED, "system"): SYSTEM_ACTIONS,
     (S.SUBMITTED, "enterprise"): {"withdraw"},
     (S.REGISTERED, "operator"): {"answer", "refer", "dispatch", "merge", "withdraw"},
     (S.REGISTERED, "desk_lead"): {"answer", "refer", "dispatch", "merge", "withdraw"} | OVERSIGHT,
     (S.REGISTERED, "supervisor"): OVERSIGHT,
-    (S.REGISTERED, "system"): OVERSIGHT,
+    (S.REGISTERED, "system"): SYSTEM_ACTIONS,
     (S.REGISTERED, "enterprise"): {"withdraw"},
     (S.WITH_SPECIALIST, "specialist"): {"specialist_reply"},
     (S.WITH_SPECIALIST, "operator"): {"withdraw"},
     (S.WITH_SPECIALIST, "desk_lead"): {"withdraw"} | OVERSIGHT,  # + reroute while offered
     (S.WITH_SPECIALIST, "supervisor"): OVERSIGHT,
-    (S.WITH_SPECIALIST, "system"): OVERSIGHT,
+    (S.WITH_SPECIALIST, "system"): SYSTEM_ACTIONS,
     (S.WITH_SPECIALIST, "enterprise"): {"withdraw"},
     (S.DISPATCHED, "handler"): {"sign", "request_return"},
     (S.DISPATCHED, "dept_leader"): {"sign", "request_return"},
     (S.DISPATCHED, "operator"): {"withdraw"},
     (S.DISPATCHED, "desk_lead"): {"withdraw", "reassign"} | OVERSIGHT,
     (S.DISPATCHED, "supervisor"): OVERSIGHT,
-    (S.DISPATCHED, "system"): OVERSIGHT,
+    (S.DISPATCHED, "system"): SYSTEM_ACTIONS,
     (S.DISPATCHED, "enterprise"): {"withdraw"},
     (S.IN_PROGRESS, "handler"): {"request_return", "request_extension", "suspend", "reply"},
     (S.IN_PROGRESS, "dept_leader"): {"request_return", "request_extension", "suspend", "reply"},
     (S.IN_PROGRESS, "operator"): {"withdraw"},
     (S.IN_PROGRESS, "desk_lead"): {"withdraw", "reassign"} | OVERSIGHT,
     (S.IN_PROGRESS, "supervisor"): OVERSIGHT,
-    (S.IN_PROGRESS, "system"): OVERSIGHT,
+    (S.IN_PROGRESS, "system"): SYSTEM_ACTIONS,
     (S.IN_PROGRESS, "enterprise"): {"withdraw"},
     (S.SUSPENDED, "handler"): {"request_extension", "resume"},
     (S.SUSPENDED, "dept_leader"): {"request_extension", "resume"},
@@ -105,13 +107,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.REPLIED, "desk_lead"): {"accept_reply", "send_back", "withdraw"} | OVERSIGHT,
     (S.REPLIED, "operator"): {"withdraw"},
     (S.REPLIED, "supervisor"): OVERSIGHT,
-    (S.REPLIED, "system"): OVERSIGHT,
+    (S.REPLIED, "system"): SYSTEM_ACTIONS,
     (S.REPLIED, "enterprise"): {"withdraw"},
     (S.AWAITING_CALLBACK, "operator"): {"callback"},
     (S.CLOSED, "enterprise"): {"rate"},
     (S.AWAITING_CALLBACK, "desk_lead"): {"callback"} | OVERSIGHT,
     (S.AWAITING_CALLBACK, "supervisor"): OVERSIGHT,
-    (S.AWAITING_CALLBACK, "system"): OVERSIGHT,
+    (S.AWAITING_CALLBACK, "system"): SYSTEM_ACTIONS,
 }
 
 
@@ -171,7 +173,7 @@ def test_an_offer_is_accepted_or_declined_before_the_answer() -> None:
     assert set(allowed_actions(offered, RELATED["desk_lead"])) == {"withdraw", "reroute"} | (
         OVERSIGHT
     )
-    assert set(allowed_actions(offered, SYSTEM)) == {"reroute"} | OVERSIGHT
+    assert set(allowed_actions(offered, SYSTEM)) == {"reroute"} | SYSTEM_ACTIONS
     assert allowed_actions(offered, UNRELATED["specialist"]) == []
     with pytest.raises(Conflict) as early:
         check_transition(offered, RELATED["specialist"], "specialist_reply")

@@ -137,6 +137,9 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField("过期时间")
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    # Sent to a real (enterprise, registered mobile) pair: only these count against the
+    # mobile's quota, so a stranger's requests cannot lock an enterprise out (issue 10).
+    sent = models.BooleanField("已发送", default=False)
 
     class Meta:
         verbose_name = "短信验证码"
@@ -146,8 +149,25 @@ class SmsCode(models.Model):
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class LoginThrottle(models.Model):
+    """Attempts counted per key ("user:<name>", "ip:<address>", "sms-ip:<address>") in a window
+    that starts with the first one. An attempt is counted — in one UPDATE … RETURNING — before
+    the password or code is checked, so concurrent guesses cannot slip past the limit."""
+
+    key = models.CharField("键", max_length=200, unique=True)
+    count = models.PositiveIntegerField("次数", default=0)
+    window_start = models.DateTimeField("窗口开始")
+
+    class Meta:
+        verbose_name = "登录限流"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
 class LoginFailure(models.Model):
-    """A failed login, kept to throttle guessing (per username and per client address)."""
+    """A failed login (the audit trail of guessing: who, from where; LoginThrottle decides)."""
 
     username = models.CharField("用户名", max_length=150, db_index=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)

@@ -10,9 +10,10 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
-from qitong.accounts.models import ApiToken, LoginFailure, SmsCode, User
+from qitong.accounts.models import ApiToken, LoginFailure, LoginThrottle, SmsCode, User
 from qitong.accounts.roles import Role
 from qitong.accounts.sms import get_backend
 from qitong.core import clock
@@ -110,21 +111,88 @@ def token_authenticate(*, token: str) -> User | None:
     return row.user
 
 
-# --- staff login throttling -------------------------------------------------------------------
+# --- login throttling (every password and SMS-code path) --------------------------------------
 
 
-def login_is_locked(*, username: str) -> bool:
-    since = clock.now() - dt.timedelta(seconds=settings.QITONG_LOGIN_LOCK_SECONDS)
-    failures = LoginFailure.objects.filter(username=username.lower(), created_at__gte=since).count()
-    return failures >= settings.QITONG_LOGIN_MAX_FAILURES
+def _window() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.QITONG_LOGIN_LOCK_SECONDS)
 
 
-def login_record_failure(*, username: str, ip: str | None) -> None:
-    LoginFailure.objects.create(username=username.lower(), ip=ip, created_at=clock.now())
+def throttle_take(key: str, *, limit: int, window: dt.timedelta | None = None) -> bool:
+    """Count one attempt for `key` (atomically, before anything is checked); False when this
+    attempt is over `limit` within the window and must be refused unchecked."""
+    window = window or _window()
+    ops = connection.ops
+    now = clock.now()
+    since, at = ops.adapt_datetimefield_value(now - window), ops.adapt_datetimefield_value(now)
+    table = ops.quote_name(LoginThrottle._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET count = CASE WHEN window_start < %s THEN 1 ELSE count + 1 END, "
+        "window_start = CASE WHEN window_start < %s THEN %s ELSE window_start END "
+        "WHERE key = %s RETURNING count"
+    )
+    for _ in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [since, since, at, key])
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0]) <= limit
+        try:
+            with transaction.atomic():
+                LoginThrottle.objects.create(key=key, count=1, window_start=now)
+            return limit >= 1
+        except IntegrityError:  # another attempt created the row first: count on it
+            continue
+    return False
 
 
-def login_clear_failures(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def throttle_refund(key: str) -> None:
+    """Give back one attempt (a success that must not count against a shared address)."""
+    LoginThrottle.objects.filter(key=key, count__gt=0).update(count=F("count") - 1)
+
+
+def throttle_clear(key: str) -> None:
+    LoginThrottle.objects.filter(key=key).delete()
+
+
+def throttle_blocked(key: str, *, limit: int, window: dt.timedelta | None = None) -> bool:
+    """Would the next attempt be refused? (A read: for the message, never for the decision.)"""
+    since = clock.now() - (window or _window())
+    return LoginThrottle.objects.filter(key=key, window_start__gte=since, count__gte=limit).exists()
+
+
+def _user_key(username: str) -> str:
+    return f"user:{username.strip().lower()}"
+
+
+def _ip_key(ip: str | None, kind: str = "ip") -> str | None:
+    return f"{kind}:{ip}" if ip else None
+
+
+def login_attempt_begin(*, username: str, ip: str | None) -> bool:
+    """Take an attempt for the account and for the address; False: refuse without checking
+    the password (the account or the address has had its tries)."""
+    ip_key = _ip_key(ip)
+    if ip_key and not throttle_take(ip_key, limit=settings.QITONG_LOGIN_MAX_FAILURES_PER_IP):
+        return False
+    return throttle_take(_user_key(username), limit=settings.QITONG_LOGIN_MAX_FAILURES)
+
+
+def login_attempt_failed(*, username: str, ip: str | None) -> None:
+    LoginFailure.objects.create(username=username.strip().lower(), ip=ip, created_at=clock.now())
+
+
+def login_attempt_succeeded(*, username: str, ip: str | None) -> None:
+    throttle_clear(_user_key(username))
+    if ip_key := _ip_key(ip):
+        throttle_refund(ip_key)  # an office behind one address must not lock itself out
+
+
+def login_is_locked(*, username: str, ip: str | None = None) -> bool:
+    ip_key = _ip_key(ip)
+    return throttle_blocked(_user_key(username), limit=settings.QITONG_LOGIN_MAX_FAILURES) or bool(
+        ip_key and throttle_blocked(ip_key, limit=settings.QITONG_LOGIN_MAX_FAILURES_PER_IP)
+    )
 
 
 # --- enterprise SMS login ---------------------------------------------------------------------
@@ -140,19 +208,28 @@ def _enterprise_user(credit_code: str, phone: str) -> User | None:
     )
 
 
-def sms_code_send(*, credit_code: str, phone: str) -> SmsCode | None:
+def sms_code_send(*, credit_code: str, phone: str, ip: str | None = None) -> SmsCode | None:
     """Send a login code if (credit code, mobile) belongs to an enterprise user.
 
-    Rate limited per mobile (one per interval, N per day). For an unknown pair nothing is
-    sent but the caller gets the same answer, so the form cannot be used to probe who is a
-    user (returns None).
+    Rate limited per client address (any pair) and per mobile (one per interval, N per day —
+    counting only codes really sent to that enterprise user, so nobody else's requests use up
+    an enterprise's quota). For an unknown pair nothing is sent but the caller gets the same
+    answer, so the form cannot be used to probe who is a user (returns None).
     """
     credit_code = credit_code.strip().upper()
     mobile = normalize_phone(phone)
     if mobile.kind != "mobile":
         raise ValidationFailed(fields={"phone": "请填写手机号码（验证码只能发送到手机）"})
+    ip_key = _ip_key(ip, "sms-ip")
+    if ip_key and not throttle_take(
+        ip_key, limit=settings.QITONG_SMS_CODES_PER_IP, window=dt.timedelta(hours=1)
+    ):
+        raise RateLimited("本网络获取验证码过于频繁，请 1 小时后再试或联系专席")
     now = clock.now()
-    recent = SmsCode.objects.filter(phone=mobile.number).order_by("-created_at")
+    user = _enterprise_user(credit_code, mobile.number)
+    recent = SmsCode.objects.filter(
+        phone=mobile.number, credit_code=credit_code, sent=True
+    ).order_by("-created_at")
     last = recent.first()
     if last and (now - last.created_at).total_seconds() < settings.QITONG_SMS_CODE_INTERVAL_SECONDS:
         raise RateLimited("验证码发送过于频繁，请 1 分钟后再试")
@@ -161,7 +238,6 @@ def sms_code_send(*, credit_code: str, phone: str) -> SmsCode | None:
         >= settings.QITONG_SMS_CODES_PER_DAY
     ):
         raise RateLimited("该号码今日获取验证码次数已达上限，请明天再试或联系专席")
-    user = _enterprise_user(credit_code, mobile.number)
     code = f"{secrets.randbelow(10**6):06d}"
     row = SmsCode.objects.create(
         phone=mobile.number,
@@ -169,6 +245,7 @@ def sms_code_send(*, credit_code: str, phone: str) -> SmsCode | None:
         code_hash=_digest(code if user else ""),
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.QITONG_SMS_CODE_TTL_SECONDS),
+        sent=user is not None,
     )
     if user is None:
         return None
@@ -183,10 +260,14 @@ def sms_code_send(*, credit_code: str, phone: str) -> SmsCode | None:
 MAX_CODE_ATTEMPTS = 5
 
 
-def sms_login_verify(*, credit_code: str, phone: str, code: str) -> User:
-    """Check a code and return the enterprise user; every failure says which field is wrong."""
+def sms_login_verify(*, credit_code: str, phone: str, code: str, ip: str | None = None) -> User:
+    """Check a code and return the enterprise user; every failure says which field is wrong.
+    Each code has MAX_CODE_ATTEMPTS tries, and each client address as many as a staff one."""
     credit_code = credit_code.strip().upper()
     mobile = normalize_phone(phone)
+    ip_key = _ip_key(ip, "sms-verify-ip")
+    if ip_key and not throttle_take(ip_key, limit=settings.QITONG_LOGIN_MAX_FAILURES_PER_IP):
+        raise RateLimited("尝试次数过多，请 15 分钟后再试或联系专席")
     with transaction.atomic():
         row = (
             SmsCode.objects.select_for_update()
@@ -208,6 +289,8 @@ def sms_login_verify(*, credit_code: str, phone: str, code: str) -> User:
                 raise NotFound("未找到该企业的此手机号用户")
             row.used_at = now
             row.save(update_fields=["used_at"])
+            if ip_key:
+                throttle_refund(ip_key)
             return user
     raise failure
 

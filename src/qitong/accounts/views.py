@@ -11,15 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from qitong.accounts import services
 from qitong.accounts.forms import EnterpriseLoginForm, StaffLoginForm
+from qitong.accounts.requests import client_ip
 from qitong.core.errors import DomainError
 from qitong.core.navigation import home_url_for
 
 LOCKED_MESSAGE = "登录失败次数过多，该账号已暂时锁定 15 分钟；如需帮助请联系管理员"
 BAD_PASSWORD_MESSAGE = "用户名或密码不正确"
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _next(request: HttpRequest) -> str:
@@ -37,24 +34,17 @@ def _next_or_home(request: HttpRequest) -> HttpResponse:
 
 
 def _staff_authenticate(request: HttpRequest, form: StaffLoginForm) -> None:
-    """Log the user in or put the reason on the form. A locked account stays locked even
-    with the right password; the lock message appears from the failure that triggers it."""
+    """Log the user in or put the reason on the form. The throttle is the authentication
+    backend's (every password path has it); a locked account stays locked even with the right
+    password, and the lock message appears from the failure that triggers it."""
     username = form.cleaned_data["username"].strip()
-    if services.login_is_locked(username=username):
-        form.add_error(None, LOCKED_MESSAGE)
-        return
     user = authenticate(request, username=username, password=form.cleaned_data["password"])
-    if user is not None and getattr(user, "is_enterprise", False):
-        # Enterprise accounts sign in with credit code + mobile + SMS code only.
-        user = None
     if user is None:
-        services.login_record_failure(username=username, ip=_client_ip(request))
-        if services.login_is_locked(username=username):
+        if services.login_is_locked(username=username, ip=client_ip(request)):
             form.add_error(None, LOCKED_MESSAGE)
         else:
             form.add_error("password", BAD_PASSWORD_MESSAGE)
         return
-    services.login_clear_failures(username=username)
     login(request, user)
 
 
@@ -87,11 +77,12 @@ def enterprise_login(request: HttpRequest) -> HttpResponse:
                     credit_code=form.cleaned_data["credit_code"],
                     phone=form.cleaned_data["phone"],
                     code=form.cleaned_data["code"],
+                    ip=client_ip(request),
                 )
             except DomainError as exc:
                 _add_domain_error(form, exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="qitong.accounts.backends.ThrottledModelBackend")
                 return _next_or_home(request)
     status = 400 if form.errors else 200
     return render(
@@ -115,7 +106,9 @@ def enterprise_send_code(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.sms_code_send(
-                credit_code=form.cleaned_data["credit_code"], phone=form.cleaned_data["phone"]
+                credit_code=form.cleaned_data["credit_code"],
+                phone=form.cleaned_data["phone"],
+                ip=client_ip(request),
             )
             sent = True
         except DomainError as exc:

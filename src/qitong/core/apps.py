@@ -7,7 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = "平台核心"
 
     def ready(self) -> None:
-        from qitong.core.models import HolidayOverride
+        from django.core import checks
+
+        from qitong.core.checks import calendar_coverage
+        from qitong.core.models import CalendarYear, HolidayOverride
         from qitong.core.workdays import CALENDAR_CACHE
 
         CALENDAR_CACHE.invalidated_by(HolidayOverride)
+        CALENDAR_CACHE.invalidated_by(CalendarYear)
+        checks.register(calendar_coverage)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 
 from qitong.core import clock
+from qitong.core.checks import calendar_warning, uncovered_years
 from qitong.core.models import WorkerHeartbeat
 
 WORKER_NAME = "qitong-worker"
@@ -32,4 +33,10 @@ def health_status() -> tuple[bool, dict[str, Any]]:
             "last_seen": beat.last_seen.isoformat(),
             "age_seconds": round(age),
         }
+    # Not fatal (200 stays 200), but said: deadlines in these years count plain weekends.
+
+    years = uncovered_years()
+    report["calendar"] = {"ok": not years, "uncovered_years": years}
+    if years:
+        report["calendar"]["detail"] = calendar_warning(years)
     return report["database"]["ok"], report

@@ -68,3 +68,23 @@ class HolidayOverride(models.Model):
     def __str__(self) -> str:
         kind = "上班" if self.is_workday else "休息"
         return f"{self.date:%Y-%m-%d} {kind} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """A year whose statutory holidays and make-up working days an administrator has loaded
+    from the State Council's annual notice (国务院办公厅关于某年部分节假日安排的通知), for the years
+    the chinese-calendar package has no data for. Until a year is covered — by the package or
+    by a row here — its deadlines count plain weekends and are shown as provisional."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    notice = models.CharField("通知文号或标题", max_length=200, blank=True)
+    loaded_at = models.DateTimeField("载入时间")
+    loaded_by = models.CharField("载入人", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "节假日安排载入记录"
+        verbose_name_plural = verbose_name
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年 {self.notice}".strip()

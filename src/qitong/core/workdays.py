@@ -34,6 +34,8 @@ class LimitUnit(models.TextChoices):
 @dataclass(frozen=True)
 class WorkCalendar:
     overrides: Mapping[dt.date, bool] = field(default_factory=dict)
+    # Years whose State Council notice an administrator loaded (core.models.CalendarYear).
+    loaded_years: frozenset[int] = frozenset()
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
@@ -44,21 +46,56 @@ class WorkCalendar:
             return day.weekday() < 5
 
     def covered_by_package(self, year: int) -> bool:
-        try:
-            chinese_calendar.is_workday(dt.date(year, 6, 1))
-        except NotImplementedError:
-            return False
-        return True
+        return _package_covers(year)
+
+    def covers(self, year: int) -> bool:
+        """Are the year's holidays known (the package's data, or a loaded notice)?"""
+        return year in self.loaded_years or _package_covers(year)
+
+    def is_provisional(self, day: dt.date) -> bool:
+        """A deadline on `day` counted plain weekends: its year's holidays are not known yet."""
+        return not self.covers(day.year)
+
+    def uncovered(self, today: dt.date) -> list[int]:
+        """The years that need their notice loaded now: this year, and from 1 October the
+        next (the State Council publishes it in the autumn)."""
+        years = [today.year] + ([today.year + 1] if today.month >= 10 else [])
+        return [year for year in years if not self.covers(year)]
+
+
+def deadline_provisional(at: dt.datetime | None) -> bool:
+    """Is a deadline counted on plain weekends (its year's holidays unknown)? Reads the
+    database only for a year the package does not cover."""
+    if at is None:
+        return False
+    year = at.astimezone(LOCAL_TZ).year
+    return not _package_covers(year) and not load_calendar().covers(year)
+
+
+def _package_covers(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 def _read_calendar() -> WorkCalendar:
     # Imported here, not at the top: model modules import this one while apps load.
-    from qitong.core.models import HolidayOverride
+    from qitong.core.models import CalendarYear, HolidayOverride
 
-    return WorkCalendar(dict(HolidayOverride.objects.values_list("date", "is_workday")))
+    return WorkCalendar(
+        dict(HolidayOverride.objects.values_list("date", "is_workday")),
+        frozenset(CalendarYear.objects.values_list("year", flat=True)),
+    )
 
 
-CALENDAR_CACHE = ReferenceCache(_read_calendar)  # invalidated by HolidayOverride saves (apps)
+# Jobs (dotted paths, called with the year) to queue when a year's holidays are loaded: the
+# apps whose deadlines count working days register theirs in AppConfig.ready.
+CALENDAR_LOADED_JOBS: list[str] = []
+
+# Invalidated by HolidayOverride and CalendarYear saves (core.apps).
+CALENDAR_CACHE = ReferenceCache(_read_calendar)
 
 
 def load_calendar() -> WorkCalendar:

@@ -23,12 +23,14 @@ from django.utils.http import content_disposition_header
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 from qitong.core import clock
+from qitong.core.checks import calendar_warning, uncovered_years
 from qitong.core.errors import DomainError
 from qitong.core.models import HolidayOverride
 from qitong.directory import excel
 from qitong.directory.excel import departments as department_sheet
 from qitong.directory.excel import specialists as specialist_sheet
 from qitong.directory.excel.workbook import export_filename
+from qitong.directory.holidays import holidays_load
 from qitong.directory.models import (
     Department,
     Desk,
@@ -379,14 +381,88 @@ class SpecialistAdmin(ExcelAdminMixin, ActivatableModelAdmin):
         return "、".join(str(labels.get(code, code)) for code in obj.languages)
 
 
+class HolidayNoticeForm(forms.Form):
+    year = forms.IntegerField(label="年份", min_value=2000, max_value=2100)
+    notice = forms.CharField(
+        label="通知文号或标题",
+        max_length=200,
+        required=False,
+        help_text="如：国务院办公厅关于2027年部分节假日安排的通知",
+    )
+    text = forms.CharField(
+        label="节假日安排",
+        widget=forms.Textarea(
+            attrs={
+                "rows": 14,
+                "cols": 60,
+                "placeholder": (
+                    "日期,安排,说明\n2027-01-01~2027-01-03,休,元旦\n2027-02-06,班,春节调休补班"
+                ),
+            }
+        ),
+        help_text="每行一段：日期或日期范围（用 ~ 连接）、休或班、说明。按通知原文逐条填写放假与调休上班的日期。",
+    )
+
+
 @admin.register(HolidayOverride)
 class HolidayOverrideAdmin(LedgeredModelAdmin):
-    """Holidays and 调休 for years chinese-calendar does not cover, and local days off."""
+    """Holidays and 调休 for years chinese-calendar does not cover, and local days off; the
+    State Council's annual notice is loaded in one go (载入年度节假日安排)."""
 
     list_display = ("date", "is_workday", "name")
     list_filter = ("is_workday",)
     search_fields = ("name",)
     date_hierarchy = "date"
+    change_list_template = "admin/directory/holidayoverride_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "load/",
+                self.admin_site.admin_view(self.load_view),
+                name="core_holidayoverride_load",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        years = uncovered_years()
+        context = {
+            **(extra_context or {}),
+            "calendar_warning": calendar_warning(years) if years else "",
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def load_view(self, request: HttpRequest) -> HttpResponse:
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        years = uncovered_years()
+        form = HolidayNoticeForm(
+            request.POST or None, initial={"year": years[-1] if years else None}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                loaded = holidays_load(
+                    year=form.cleaned_data["year"],
+                    text=form.cleaned_data["text"],
+                    notice=form.cleaned_data["notice"],
+                    actor=request_actor(request),
+                )
+            except DomainError as exc:
+                for name, message in (exc.fields or {"text": exc.message}).items():
+                    form.add_error(name if name in form.fields else None, message)
+            else:
+                self.message_user(request, f"已载入：{loaded.summary()}。", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:core_holidayoverride_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "载入年度节假日安排",
+            "form": form,
+            "calendar_warning": calendar_warning(years) if years else "",
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/directory/holidays_load.html", context)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A mistaken entry is corrected by editing it; the ledger keeps what it said before.

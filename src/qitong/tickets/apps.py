@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from qitong.core import navigation
+        from qitong.core.workdays import CALENDAR_LOADED_JOBS
         from qitong.jobs.services import Every, periodic_register
         from qitong.tickets.deadlines import POLICY_CACHE
         from qitong.tickets.models import Category, SlaPolicy
@@ -16,6 +17,8 @@ class TicketsConfig(AppConfig):
 
         POLICY_CACHE.invalidated_by(SlaPolicy)
         CATEGORY_CACHE.invalidated_by(Category)
+        if "qitong.tickets.tasks.recompute_deadlines" not in CALENDAR_LOADED_JOBS:
+            CALENDAR_LOADED_JOBS.append("qitong.tickets.tasks.recompute_deadlines")
         periodic_register(
             Every("qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 60, "工单时限催办与超期督办")
         )

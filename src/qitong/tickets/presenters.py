@@ -13,6 +13,7 @@ from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import clock
 from qitong.core.privacy import mask_phone
+from qitong.core.workdays import deadline_provisional
 from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
 from qitong.tickets.models import Assignment, Offer, Ticket
@@ -114,6 +115,8 @@ def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
         "closed_at": ticket.closed_at,
         "milestone": ticket.milestone,
         "due_at": ticket.due_at,
+        # Counted plain weekends: the year's holidays are not loaded yet (recomputed when they are).
+        "due_provisional": deadline_provisional(ticket.due_at),
         "warning": warning(ticket),
         "deadlines": deadlines(ticket),
         "allowed_actions": allowed_actions(ticket, actor),

@@ -59,3 +59,12 @@ def sweep() -> dict[str, int]:
                 logger.info("sweep skipped ticket %s: %s", pk, exc.message)
                 counts["skipped"] += 1
     return counts
+
+
+def recompute_deadlines(year: int) -> int:
+    """Queued when `year`'s holidays are loaded (core.workdays.CALENDAR_LOADED_JOBS)."""
+    from qitong.tickets.services.actions import deadlines_recompute
+
+    moved = deadlines_recompute(year=year)
+    logger.info("recomputed deadlines in %s: %s moved", year, moved)
+    return moved

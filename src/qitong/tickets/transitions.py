@@ -123,6 +123,7 @@ OVERSIGHT: dict[str, Relation] = {
     Role.SUPERVISOR: in_jurisdiction,
     SYSTEM_ROLE: anyone,
 }
+SYSTEM_ONLY: dict[str, Relation] = {SYSTEM_ROLE: anyone}
 HELD_BY_DEPARTMENT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED})
 BEFORE_DISPATCH = frozenset({S.SUBMITTED, S.REGISTERED})
 WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})
@@ -444,6 +445,8 @@ TICKET: Machine[Handler] = Machine(
         ),
         T("remind", "催办", SUPERVISED, STAY, OVERSIGHT, input=I.RemindIn),
         T("escalate", "督办", SUPERVISED, STAY, OVERSIGHT, input=I.EscalateIn),
+        # When a year's holidays are loaded, a clock that counted plain weekends is counted again.
+        T("recompute_deadline", "按节假日安排重算时限", SUPERVISED, STAY, SYSTEM_ONLY),
         T(
             "reassign",
             "改派",

@@ -129,7 +129,8 @@ DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Every password check is throttled per account and per address (accounts.backends).
+AUTHENTICATION_BACKENDS = ["qitong.accounts.backends.ThrottledModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -183,7 +184,11 @@ QITONG_SMS_FILE = os.environ.get("QITONG_SMS_FILE", str(VAR_DIR / "sms.jsonl"))
 QITONG_SMS_CODE_TTL_SECONDS = 300
 QITONG_SMS_CODE_INTERVAL_SECONDS = 60
 QITONG_SMS_CODES_PER_DAY = 10
-QITONG_LOGIN_MAX_FAILURES = 5
+QITONG_SMS_CODES_PER_IP = int(os.environ.get("QITONG_SMS_CODES_PER_IP", "30"))  # an hour
+QITONG_LOGIN_MAX_FAILURES = 5  # per account, in QITONG_LOGIN_LOCK_SECONDS
+QITONG_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("QITONG_LOGIN_MAX_FAILURES_PER_IP", "30"))
+# Reverse proxies in front of the web (each appends to X-Forwarded-For); 0: none.
+QITONG_TRUSTED_PROXIES = int(os.environ.get("QITONG_TRUSTED_PROXIES", "0"))
 QITONG_LOGIN_LOCK_SECONDS = 15 * 60
 # An API token is looked up once per this many seconds per process (revocation elsewhere
 # takes effect within it).

@@ -52,3 +52,18 @@ def field(bound: BoundField, **attrs: Any) -> dict[str, Any]:
         widget_attrs["aria-invalid"] = "true"
     widget_attrs["aria-describedby"] = f"err-{bound.auto_id}"
     return {"field": bound, "widget": bound.as_widget(attrs=widget_attrs)}
+
+
+@register.simple_tag
+def admin_warnings() -> list[dict[str, str]]:
+    """What the admin home warns about (the same findings as `qitong check`)."""
+    from qitong.core.checks import calendar_warning, uncovered_years
+
+    years = uncovered_years()
+    if not years:
+        return []
+    try:
+        url = reverse("admin:core_holidayoverride_load")
+    except NoReverseMatch:
+        url = ""
+    return [{"text": calendar_warning(years) + "。", "url": url, "action": "载入年度节假日安排"}]

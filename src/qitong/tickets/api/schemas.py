@@ -65,6 +65,9 @@ class TicketOut(Out):
     closed_at: dt.datetime | None
     milestone: str
     due_at: dt.datetime | None
+    due_provisional: bool = Field(
+        description="时限所在年份的节假日安排尚未载入，暂按周末计算（载入后重新计算）"
+    )
     warning: str
     deadlines: dict[str, dt.datetime | None]
     allowed_actions: list[str]

@@ -8,6 +8,7 @@ tickets.services.departments, the consultations' in tickets.services.consulting.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files import File
@@ -16,9 +17,12 @@ from qitong.accounts.actor import SYSTEM, actor_of
 from qitong.accounts.models import User
 from qitong.core.errors import ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads
+from qitong.core.workdays import LOCAL_TZ, add_working_days
+from qitong.ledger.models import Event
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify_all
 from qitong.tickets import inputs as I
+from qitong.tickets.deadlines import compute_due
 from qitong.tickets.models import Assignment, Offer, OfferState, PendingDecision, Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services import consulting, departments  # noqa: F401 — their handlers register
@@ -33,6 +37,7 @@ from qitong.tickets.services.context import (
     tell_enterprise,
 )
 from qitong.tickets.states import (
+    CLOCK_RUNNING_STATES,
     DEPARTMENT_STATES,
     FINAL_STATES,
     Milestone,
@@ -273,3 +278,71 @@ def _escalate(ctx: Ctx) -> None:
     _oversight(
         ctx, "escalated_for", "ticket_escalated", "督办：工单已超期或被督办，请立即办理并说明情况"
     )
+
+
+DUE_FIELDS = {
+    Milestone.REGISTER: "due_register_at",
+    Milestone.DISPATCH: "due_dispatch_at",
+    Milestone.SIGN: "due_sign_at",
+    Milestone.REPLY: "due_reply_at",
+    Milestone.CALLBACK: "due_callback_at",
+}
+
+
+@TICKET.handles("recompute_deadline")
+def _recompute_deadline(ctx: Ctx) -> None:
+    """The running milestone's deadline counted again from its start (the event that started
+    it, which recorded it under payload.due) with the calendar as it is now; an approved
+    extension is added again. A clock suspended since its start is left alone (the pause
+    moved it; the reason is recorded)."""
+    ticket = ctx.ticket
+    milestone = ticket.milestone
+    if not milestone or ticket.due_at is None:
+        ctx.payload["unchanged"] = "no running clock"
+        return
+    events = Event.objects.filter(subject_type=SUBJECT, subject_id=str(ticket.pk)).order_by("-seq")
+    start = None
+    for event in events.only("occurred_at", "action", "payload"):
+        if event.action == "resume":
+            ctx.payload["unchanged"] = "suspended since the clock started"
+            return
+        if milestone in (event.payload or {}).get("due", {}):
+            start = event.occurred_at
+            break
+    if start is None:
+        ctx.payload["unchanged"] = "start of the clock not found"
+        return
+    due = compute_due(
+        start=start,
+        ticket_type=ticket.type,
+        urgency=ticket.urgency,
+        milestone=milestone,
+        policies=ctx.policies,
+        calendar=ctx.calendar,
+        working=ctx.working_hours,
+    )
+    new_due, warn_at = due.due_at, due.warn_at
+    if milestone == Milestone.REPLY and ticket.extension_days:
+        new_due = add_working_days(new_due, ticket.extension_days, ctx.calendar)
+    if new_due == ticket.due_at:
+        ctx.payload["unchanged"] = "same deadline"
+        return
+    ctx.payload.update(
+        milestone=milestone, before=ticket.due_at.isoformat(), due=new_due.isoformat()
+    )
+    ctx.set(due_at=new_due, warn_at=warn_at, **{DUE_FIELDS[Milestone(milestone)]: new_due})
+
+
+def deadlines_recompute(*, year: int) -> int:
+    """Every running clock due in `year` counted again (a system action each, on the ledger);
+    how many deadlines moved. Run when the year's holidays are loaded."""
+    start = dt.datetime(year, 1, 1, tzinfo=LOCAL_TZ)
+    end = dt.datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
+    ids = Ticket.objects.filter(
+        state__in=CLOCK_RUNNING_STATES, due_at__gte=start, due_at__lt=end
+    ).values_list("pk", flat=True)
+    moved = 0
+    for pk in list(ids):
+        _, changed = ticket_act_changes(ticket_id=pk, action="recompute_deadline", user=None)
+        moved += int("due_at" in changed)
+    return moved

@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 
 from qitong.core import clock
+from qitong.core.workdays import deadline_provisional
 from qitong.tickets.states import (
     STATE_COLOURS,
     Milestone,
@@ -64,9 +65,17 @@ def time_left(at: dt.datetime | None) -> str:
 
 @register.inclusion_tag("tickets/_due.html")
 def due(at: dt.datetime | None, level: str = "green", full: bool = False) -> dict[str, Any]:
-    """A deadline in its warning colour, with the time left; `full` adds the year."""
+    """A deadline in its warning colour, with the time left; `full` adds the year. A deadline
+    in a year whose holidays are not loaded yet says it counted plain weekends."""
     local = timezone.localtime(at) if at is not None else None
-    return {"at": local, "level": level, "left": time_left(at), "full": full}
+    provisional = deadline_provisional(at)
+    return {
+        "at": local,
+        "level": level,
+        "left": time_left(at),
+        "full": full,
+        "provisional": provisional,
+    }
 
 
 _LABELS: dict[str, Any] = {
