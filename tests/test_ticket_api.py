@@ -65,6 +65,46 @@ def test_idempotency_key_yields_one_ticket(world: World) -> None:
     assert Ticket.objects.count() == 1
 
 
+def test_same_key_with_another_body_is_refused(world: World) -> None:
+    client = client_for(world, "operator")
+    key = {"Idempotency-Key": "k-1"}
+    assert post(client, "/api/v1/tickets", _body(world), **key).status_code == 201
+    for changed in (_body(world, content="另一件事"), _body(world, type="gossip")):
+        again = post(client, "/api/v1/tickets", changed, **key)
+        assert again.status_code == 422
+        assert again.json()["code"] == "idempotency_mismatch"
+        assert "Idempotency-Key" in again.json()["fields"]
+    assert Ticket.objects.count() == 1
+
+
+def test_two_users_may_send_the_same_key(world: World) -> None:
+    """The lookup is per user: a second operator's appeal under the same key is their own."""
+    from qitong.accounts.roles import Role
+    from tests.factories import user
+
+    other = user("operator2", Role.OPERATOR, desk=world.users["operator"].desk)
+    second_client = client_for(world, "operator")
+    second_client.force_login(other)
+    key = {"Idempotency-Key": "shared-key"}
+    first = post(client_for(world, "operator"), "/api/v1/tickets", _body(world), **key)
+    second = post(second_client, "/api/v1/tickets", _body(world), **key)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["id"] != second.json()["id"]
+    assert Ticket.objects.count() == 2
+
+
+def test_keys_are_not_truncated(world: World) -> None:
+    client = client_for(world, "operator")
+    prefix = "p" * 100
+    assert (
+        post(client, "/api/v1/tickets", _body(world), **{"Idempotency-Key": prefix}).status_code
+        == 201
+    )
+    longer = post(client, "/api/v1/tickets", _body(world), **{"Idempotency-Key": prefix + "x"})
+    assert longer.status_code == 422 and "Idempotency-Key" in longer.json()["fields"]
+    assert Ticket.objects.count() == 1
+
+
 def test_invalid_ticket_names_fields(world: World) -> None:
     response = post(
         client_for(world, "operator"),

@@ -125,6 +125,7 @@ class Story:
             "reminded_for": "",
             "escalated_for": "",
             "idempotency_key": "",
+            "idempotency_digest": "",
             "created_at": created_at,
             "updated_at": created_at,
             "closed_at": None,

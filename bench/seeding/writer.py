@@ -133,6 +133,7 @@ TICKET = Table(
         ("reminded_for", "s"),
         ("escalated_for", "s"),
         ("idempotency_key", "s"),
+        ("idempotency_digest", "s"),
         ("created_at", "t"),
         ("updated_at", "t"),
         ("closed_at", "t"),

@@ -6,6 +6,8 @@ the web views turn them into form errors. Never a 500 for something the user can
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "domain_error"
@@ -60,3 +62,35 @@ class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
     default_message = "操作过于频繁，请稍后再试"
+
+
+# pydantic's own error kinds, in our words (our validators raise their Chinese message, which
+# is kept as it is). Shared by the API's 422 and the workflow core's typed inputs.
+def field_message(err: Any) -> str:
+    """The Chinese message of one pydantic error (`ValidationError.errors()` item)."""
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "必填"
+    if kind == "string_too_long":
+        return f"过长（最多 {ctx.get('max_length')} 个字符）"
+    if kind == "string_too_short":
+        return "不能为空" if ctx.get("min_length") == 1 else f"至少 {ctx.get('min_length')} 个字符"
+    if kind == "too_long":
+        return f"最多 {ctx.get('max_length')} 项"
+    if kind == "too_short":
+        return f"至少 {ctx.get('min_length')} 项"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"应不小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"应不大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind in ("text_type", "list_type") and "msg" in err and not str(err["msg"]).isascii():
+        return str(err["msg"])
+    if kind == "string_pattern_mismatch" or kind.endswith(("_parsing", "_type")):
+        return "格式不正确"
+    if kind in ("enum", "literal_error"):
+        return f"取值无效：{ctx.get('expected', '')}"
+    if kind in ("int_from_float", "int_parsing_size"):
+        return "应为整数"
+    msg = str(err.get("msg", "无效")).removeprefix("Value error, ")
+    return msg if not msg.isascii() else "格式不正确"

@@ -17,3 +17,23 @@ class ContentSecurityPolicyMiddleware:
         if not request.path.startswith(("/admin/", "/api/v1/docs")):
             response.headers.setdefault("Content-Security-Policy", settings.CSP_POLICY)
         return response
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/v1/, an error Django answers itself (405 for a wrong method, 404 for an unknown
+    path, 400 for a body it could not read) still comes back as `{code, message, fields}`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/v1/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from qitong.core.api import shaped_error
+
+            return shaped_error(request, response)
+        return response

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
+from qitong.core.bounds import whole_number
+
 PAGE_SIZE = 25
 
 
@@ -31,8 +33,8 @@ class Pager:
 
 
 def page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return max(int(raw), 1) if raw.isdigit() else 1
+    # Bounded: a page beyond the last shows the last (pager); a huge one must not overflow.
+    return max(whole_number(request.GET.get("page", "1"), 1_000_000) or 1, 1)
 
 
 def pager(page: int, total: int, size: int = PAGE_SIZE) -> Pager:

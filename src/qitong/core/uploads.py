@@ -85,16 +85,30 @@ def check_uploads(files: list[File[Any]], field: str = "attachments") -> list[Ch
     return checked
 
 
-def decode_base64_uploads(
-    items: list[dict[str, Any]], field: str = "attachments"
-) -> list[File[Any]]:
+def decode_base64_uploads(items: object, field: str = "attachments") -> list[File[Any]]:
     """API attachments: [{"name": "营业执照.pdf", "content_base64": "..."}]."""
     files: list[File[Any]] = []
-    for i, item in enumerate(items or []):
-        if not isinstance(item, dict) or not item.get("name") or not item.get("content_base64"):
+    if items in (None, ""):
+        return files
+    if not isinstance(items, list):
+        raise ValidationFailed(fields={field: "附件应为列表：[{name, content_base64}, ...]"})
+    if len(items) > MAX_FILES:
+        raise ValidationFailed(fields={field: f"一次最多上传 {MAX_FILES} 个附件"})
+    for i, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("name"), str)
+            or not isinstance(item.get("content_base64"), str)
+            or not item["name"]
+            or not item["content_base64"]
+        ):
             raise ValidationFailed(fields={f"{field}.{i}": "附件应包含 name 和 content_base64"})
+        if len(item["content_base64"]) > (MAX_BYTES + 2) // 3 * 4 + 4:  # decoded > MAX_BYTES
+            raise ValidationFailed(
+                fields={f"{field}.{i}": f"“{item['name']}”超过 {MAX_BYTES // 1024 // 1024} MB"}
+            )
         try:
-            raw = base64.b64decode(str(item["content_base64"]), validate=True)
+            raw = base64.b64decode(item["content_base64"], validate=True)
         except (binascii.Error, ValueError):
             raise ValidationFailed(
                 fields={f"{field}.{i}": "content_base64 不是有效的 Base64"}

@@ -18,6 +18,7 @@ from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.access import role_required
+from qitong.core.bounds import whole_number
 from qitong.core.paging import PAGE_SIZE, page_number, pager
 from qitong.dashboards import selectors
 from qitong.dashboards.gaps import READERS as GAP_READERS
@@ -217,7 +218,7 @@ def auditor(request: HttpRequest) -> HttpResponse:
 def gaps(request: HttpRequest) -> HttpResponse:
     actor = actor_of(user_of(request))
     days = request.GET.get("days", "90")
-    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 90
+    days_n = whole_number(days, 366) or 90
     since = clock.now() - dt.timedelta(days=days_n)
     return render(
         request,
@@ -234,7 +235,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
 def specialist_stats(request: HttpRequest) -> HttpResponse:
     """Per specialist and per domain: offers, acceptance, time to answer, satisfaction."""
     days = request.GET.get("days", "30")
-    days_n = int(days) if days.isdigit() and 1 <= int(days) <= 366 else 30
+    days_n = whole_number(days, 366) or 30
     people, domains = specialist_stats_of(
         actor=actor_of(user_of(request)), since=clock.now() - dt.timedelta(days=days_n)
     )

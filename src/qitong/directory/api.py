@@ -1,9 +1,10 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qitong.accounts.models import User
+from qitong.core.api import Paged
 from qitong.directory.models import Department, Region
 from qitong.directory.selectors import departments_visible_to, region_subtree, regions_visible_to
 
@@ -29,7 +30,7 @@ class RegionFilter(Schema):
 
 
 @router.get("/regions", response=list[RegionOut], summary="行政区划（GB/T 2260）")
-@paginate(LimitOffsetPagination, page_size=200)
+@paginate(Paged, page_size=200)
 def list_regions(request: HttpRequest, filters: Query[RegionFilter]) -> QuerySet[Region]:
     user: User = request.user  # type: ignore[assignment]
     qs = regions_visible_to(user)
@@ -66,7 +67,7 @@ class DepartmentFilter(Schema):
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="承办单位")
-@paginate(LimitOffsetPagination, page_size=100)
+@paginate(Paged, page_size=100)
 def list_departments(
     request: HttpRequest, filters: Query[DepartmentFilter]
 ) -> QuerySet[Department]:

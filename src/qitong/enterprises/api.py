@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from qitong.accounts.models import User
+from qitong.core.api import Id, Paged
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.selectors import enterprise_get, enterprise_search
 from qitong.enterprises.services import ContactInput, enterprise_create
@@ -74,14 +75,14 @@ def _with_contacts(qs: QuerySet[Enterprise]) -> QuerySet[Enterprise]:
 
 
 @router.get("/enterprises", response=list[EnterpriseOut], summary="按信用代码、名称或电话查找企业")
-@paginate(LimitOffsetPagination, page_size=20)
+@paginate(Paged, page_size=20)
 def list_enterprises(request: HttpRequest, q: str = "") -> QuerySet[Enterprise]:
     user: User = request.user  # type: ignore[assignment]
     return _with_contacts(enterprise_search(user=user, q=q).order_by("name", "id"))
 
 
 @router.get("/enterprises/{enterprise_id}", response=EnterpriseOut, summary="企业详情")
-def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
+def get_enterprise(request: HttpRequest, enterprise_id: Id) -> Enterprise:
     user: User = request.user  # type: ignore[assignment]
     return enterprise_get(user=user, pk=enterprise_id)
 

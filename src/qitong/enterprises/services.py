@@ -32,6 +32,7 @@ def _check(
     region_code: str,
     industry: str,
     size: str,
+    address: str,
     contacts: list[ContactInput],
 ) -> tuple[Region | None, list[tuple[ContactInput, str, str]]]:
     errors: dict[str, str] = {}
@@ -53,9 +54,15 @@ def _check(
     if size not in SizeClass.values:
         errors["size"] = "企业规模应为 large、medium、small 或 micro"
     normalized = []
+    if len(address) > 200:
+        errors["address"] = "地址最多 200 个字"
     for i, contact in enumerate(contacts):
         if not contact.name.strip():
             errors[f"contacts.{i}.name"] = "请填写联系人姓名"
+        elif len(contact.name.strip()) > 50:
+            errors[f"contacts.{i}.name"] = "联系人姓名最多 50 个字"
+        if len(contact.position.strip()) > 50:
+            errors[f"contacts.{i}.position"] = "职务最多 50 个字"
         try:
             phone = normalize_phone(contact.phone)
             normalized.append((contact, phone.number, phone.kind))
@@ -85,7 +92,7 @@ def enterprise_create(
     if actor is not None and actor.role not in CREATOR_ROLES:
         raise Forbidden("只有专席话务员、班长和管理员可以登记企业")
     credit_code = credit_code.strip().upper()
-    region, normalized = _check(credit_code, name, region_code, industry, size, contacts)
+    region, normalized = _check(credit_code, name, region_code, industry, size, address, contacts)
     assert region is not None  # _check raised otherwise
     scope = actor.scope_region() if actor is not None else None
     if scope is not None and not scope.contains(region):

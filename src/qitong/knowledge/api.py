@@ -13,6 +13,7 @@ from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
+from qitong.core.api import Id
 from qitong.core.errors import ValidationFailed
 from qitong.knowledge.models import Article, ArticleVersion
 from qitong.knowledge.search import region_scope, search_articles
@@ -42,7 +43,11 @@ class HitOut(Schema):
 
 class SearchFilter(Schema):
     q: str = Field(default="", max_length=200)
-    region: str | None = Field(default=None, description="企业所在区划代码；企业用户默认本企业")
+    region: str | None = Field(
+        default=None,
+        description="企业所在区划代码（6 位数字）；企业用户默认本企业",
+        pattern="^[0-9]{6}$",
+    )
     limit: int = Field(default=10, ge=1, le=50)
 
 
@@ -80,7 +85,7 @@ class ArticleIn(Schema):
     keywords: str = ""
     doc_number: str = ""
     expires_on: str | None = None
-    department: int | None = None
+    department: Id | None = None
 
 
 class WithdrawIn(Schema):
@@ -154,7 +159,7 @@ def search(request: HttpRequest, filters: Query[SearchFilter]) -> list[dict[str,
 
 
 @router.get("/knowledge/articles/{article_id}", response=ArticleOut, summary="知识详情")
-def detail(request: HttpRequest, article_id: int) -> dict[str, Any]:
+def detail(request: HttpRequest, article_id: Id) -> dict[str, Any]:
     user = user_of(request)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
 
@@ -164,7 +169,7 @@ def detail(request: HttpRequest, article_id: int) -> dict[str, Any]:
     response=VersionOut,
     summary="知识的某一版本（工单引用的原文）",
 )
-def version(request: HttpRequest, article_id: int, number: int) -> dict[str, Any]:
+def version(request: HttpRequest, article_id: Id, number: Id) -> dict[str, Any]:
     actor = actor_of(user_of(request))
     article = article_get(actor=actor, pk=article_id)
     return _version(version_get(actor=actor, article=article, number=number))
@@ -180,7 +185,7 @@ def create(request: HttpRequest, payload: ArticleIn) -> Status:
 
 
 @router.post("/knowledge/articles/{article_id}/submit", response=ArticleOut, summary="提交审核")
-def submit(request: HttpRequest, article_id: int) -> dict[str, Any]:
+def submit(request: HttpRequest, article_id: Id) -> dict[str, Any]:
     user = user_of(request)
     article_submit(pk=article_id, user=user)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
@@ -191,7 +196,7 @@ def submit(request: HttpRequest, article_id: int) -> dict[str, Any]:
     response=ArticleOut,
     summary="发布（生成新版本并进入检索；维护单位部门领导或管理员）",
 )
-def publish(request: HttpRequest, article_id: int) -> dict[str, Any]:
+def publish(request: HttpRequest, article_id: Id) -> dict[str, Any]:
     user = user_of(request)
     article_publish(pk=article_id, user=user)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
@@ -200,7 +205,7 @@ def publish(request: HttpRequest, article_id: int) -> dict[str, Any]:
 @router.post(
     "/knowledge/articles/{article_id}/withdraw", response=ArticleOut, summary="撤回（不再检索）"
 )
-def withdraw(request: HttpRequest, article_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, article_id: Id, payload: WithdrawIn) -> dict[str, Any]:
     user = user_of(request)
     article_withdraw(pk=article_id, user=user, reason=payload.reason)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)

@@ -18,6 +18,7 @@ from qitong.accounts.models import User
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.access import role_required
+from qitong.core.bounds import whole_number
 from qitong.core.errors import DomainError, NotFound, ValidationFailed
 from qitong.directory.excel.workbook import ExcelImportFailed, check_upload
 from qitong.directory.models import Region
@@ -79,8 +80,9 @@ def article(request: HttpRequest, pk: int) -> HttpResponse:
         item = article_get(actor=actor, pk=pk)
         number = request.GET.get("version", "")
         version: ArticleVersion | None
-        if number.isdigit():
-            version = version_get(actor=actor, article=item, number=int(number))
+        wanted = whole_number(number)
+        if wanted is not None:
+            version = version_get(actor=actor, article=item, number=wanted)
         else:
             version = item.live
     except NotFound:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
+from qitong.core.api import Id, StrictId
 from qitong.routing.models import Pairing
 from qitong.routing.services import pairing_set
 
@@ -19,7 +20,7 @@ READERS = frozenset({*DESK_ROLES, Role.ADMIN, Role.SUPERVISOR, Role.AUDITOR})
 
 
 class PairingIn(Schema):
-    specialist: int | None = Field(description="专员 id；null 解除结对")
+    specialist: StrictId | None = Field(description="专员 id；null 解除结对")
 
 
 class PairingOut(BaseModel):
@@ -33,7 +34,7 @@ class PairingOut(BaseModel):
     response=PairingOut,
     summary="设置或解除企业的一对一专员（专席、管理员）",
 )
-def set_pairing(request: HttpRequest, enterprise_id: int, payload: PairingIn) -> dict[str, Any]:
+def set_pairing(request: HttpRequest, enterprise_id: Id, payload: PairingIn) -> dict[str, Any]:
     pairing: Pairing | None = pairing_set(
         user=user_of(request), enterprise_id=enterprise_id, specialist_id=payload.specialist
     )

@@ -196,6 +196,9 @@ class Ticket(models.Model):
         related_name="created_tickets",
     )
     idempotency_key = models.CharField("幂等键", max_length=100, blank=True)
+    # SHA-256 of the request the key first came with: the same key with another body is
+    # refused (idempotency_mismatch), not answered with this ticket.
+    idempotency_digest = models.CharField("幂等请求摘要", max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", db_index=True)
     updated_at = models.DateTimeField("更新时间")
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)

@@ -24,7 +24,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from qitong.core.errors import ValidationFailed
+from qitong.core.bounds import MAX_ID, whole_number
+from qitong.core.errors import ValidationFailed, field_message
 
 MAX_TEXT = 5000
 
@@ -61,6 +62,13 @@ class Input(BaseModel):
         required = [name for name, widget in widgets(cls).items() if widget.required]
         if required and "properties" in out:
             out["required"] = required
+            for name in required:  # a required field is never null in the document
+                prop = out["properties"].get(name, {})
+                branches = [b for b in prop.pop("anyOf", []) if b.get("type") != "null"]
+                if len(branches) == 1:
+                    prop.update(branches[0])
+                if prop.get("type") == "string":
+                    prop["pattern"] = r"\S"  # something besides spaces
         return out
 
     def recorded(self) -> dict[str, Any]:
@@ -104,11 +112,12 @@ def _field(default: Any, widget: Widget, *validators: Any, **schema: Any) -> Any
 
 
 def _as_text(raw: object) -> str:
+    """A JSON string (a number or a list is refused, not turned into text)."""
     if raw is None:
         return ""
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+    if not isinstance(raw, str):
         raise _fail("text_type", "应为文字")
-    return str(raw).strip()
+    return raw.strip()
 
 
 def Text(
@@ -141,9 +150,7 @@ def whole(raw: object) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return whole_number(raw)
 
 
 def _number(message: str) -> Callable[[object], int | None]:
@@ -199,8 +206,10 @@ def Ref(label: str, *, required: bool = True, missing: str = "", hint: str = "")
     return Number(
         label,
         required=required,
+        ge=1,
+        le=MAX_ID,
         missing=missing or f"请选择{label}",
-        invalid=f"{label}应为编号（整数）",
+        invalid=f"{label}应为编号（正整数）",
         hint=hint,
         kind="ref",
     )
@@ -208,12 +217,12 @@ def Ref(label: str, *, required: bool = True, missing: str = "", hint: str = "")
 
 def _id(raw: object) -> int:
     value = whole(raw)
-    if value is None:
-        raise _fail("number", f"应为编号（整数）：{raw}")
+    if value is None or not 1 <= value <= MAX_ID:
+        raise _fail("number", f"应为编号（正整数）：{raw}")
     return value
 
 
-Id = Annotated[int, BeforeValidator(_id)]  # an item of `Refs`
+Id = Annotated[int, BeforeValidator(_id), Field(ge=1, le=MAX_ID)]  # an item of `Refs`
 
 
 def Refs(label: str, *, max_items: int = 20, hint: str = "") -> Any:
@@ -230,7 +239,9 @@ def Refs(label: str, *, max_items: int = 20, hint: str = "") -> Any:
             raise _fail("too_many", f"{label}最多 {max_items} 个")
         return items
 
-    return _field([], Widget("refs", label, False, hint=hint), BeforeValidator(as_list))
+    return _field(
+        [], Widget("refs", label, False, hint=hint), BeforeValidator(as_list), maxItems=max_items
+    )
 
 
 def Choice(
@@ -297,22 +308,8 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     fields: dict[str, str] = {}
     for err in exc.errors():
         name = ".".join(str(p) for p in err.get("loc", ())) or "__all__"
-        fields.setdefault(name, plain_message(err))
+        fields.setdefault(name, field_message(err))
     return fields
-
-
-def plain_message(err: Any) -> str:
-    """Our own errors carry their Chinese message; pydantic's generic ones get a short one."""
-    kind = str(err.get("type", ""))
-    if kind == "missing":
-        return "必填"
-    if kind == "string_too_long":
-        return f"过长（最多 {err.get('ctx', {}).get('max_length')} 个字符）"
-    if kind.endswith("_parsing") or kind.endswith("_type"):
-        return str(err.get("msg")) if kind in ("text_type", "list_type") else "格式不正确"
-    if kind in ("enum", "literal_error"):
-        return f"取值无效：{err.get('ctx', {}).get('expected', '')}"
-    return str(err.get("msg", "无效")).removeprefix("Value error, ")
 
 
 def parse_input(model: type[Input], data: dict[str, Any] | None) -> Input:

@@ -70,7 +70,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "qitong.core.middleware.ApiErrorShapeMiddleware",
 ]
+
+# One API request may carry up to this much (JSON with base64 attachments: one 20 MB file is
+# 27 MB encoded); a larger body answers 413 in the error shape. Page uploads are multipart and
+# streamed to disk, which this limit does not count.
+QITONG_API_MAX_BODY_MB = int(os.environ.get("QITONG_API_MAX_BODY_MB", "32"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = QITONG_API_MAX_BODY_MB * 1024 * 1024
 
 ROOT_URLCONF = "qitong.config.urls"
 WSGI_APPLICATION = "qitong.config.wsgi.application"
@@ -155,7 +162,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]  # the shared stylesheet, app.js, vendored htmx
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("QITONG_MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
+from qitong.core.bounds import whole_number
 from qitong.core.workdays import WorkingHours
 from qitong.directory.excel.workbook import (
     Column,
@@ -184,10 +185,11 @@ def _parse_languages(text: str, number: int, problems: Problems) -> list[str]:
 def _parse_capacity(text: str, number: int, problems: Problems) -> int:
     if not text:
         return 5
-    if not text.isdigit() or int(text) > MAX_CAPACITY:
+    value = whole_number(text, MAX_CAPACITY)
+    if value is None:
         problems.add(number, _HEADER["capacity"], f"应为 0 到 {MAX_CAPACITY} 的整数")
         return 0
-    return int(text)
+    return value
 
 
 def _parse_user(

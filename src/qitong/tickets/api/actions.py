@@ -1,7 +1,6 @@
 """POST /tickets/{id}/actions/<action>: one documented operation per action of the ticket
 machine, its request body derived from the action's input schema (tickets.inputs)."""
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,6 +10,8 @@ from pydantic import BaseModel, create_model
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
+from qitong.core.api import Id, UploadIn, json_body
+from qitong.core.bounds import MAX_ID
 from qitong.core.errors import NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
@@ -23,19 +24,18 @@ from qitong.workflow.inputs import inline_schema
 from qitong.workflow.machine import Transition
 
 
-def _act(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
+def _act(request: HttpRequest, ticket_id: Id, action: str) -> dict[str, Any]:
     """Parse the JSON body (its fields are the action's schema, checked by the service after
     the scope and the transition, so an out-of-scope ticket is a 404 whatever the body)."""
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        raise ValidationFailed(fields={"__all__": "请求体应为 JSON 对象"}) from None
-    if not isinstance(body, dict):
-        raise ValidationFailed(fields={"__all__": "请求体应为 JSON 对象"})
+    body = json_body(request)
     user = user_of(request)
     version = body.pop("version", None)
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-        raise ValidationFailed(fields={"version": "版本号应为整数"})
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)  # JSON 3.0 is the integer 3
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID
+    ):
+        raise ValidationFailed(fields={"version": "版本号应为非负整数"})
     files = decode_base64_uploads(body.pop("attachments", None) or [])
     ticket, changed = ticket_act_changes(
         ticket_id=ticket_id,
@@ -54,18 +54,18 @@ def _act(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
 ROLE_LABELS = dict(Role.choices) | {"system": "系统（定时巡查）"}
 
 
-class UploadIn(BaseModel):
-    name: str = Field(description="原文件名，如 营业执照.pdf")
-    content_base64: str = Field(description="文件内容的 Base64")
-
-
 class ActionExtra(BaseModel):
     """What every action body may carry besides the action's own fields."""
 
     version: int | None = Field(
-        default=None, description="客户端看到的工单版本号（version）；已被他人改动则 409"
+        default=None,
+        ge=0,
+        le=MAX_ID,
+        description="客户端看到的工单版本号（version）；已被他人改动则 409",
     )
-    attachments: list[UploadIn] = Field(default_factory=list, description="随操作上传的附件")
+    attachments: list[UploadIn] = Field(
+        default_factory=list, max_length=10, description="随操作上传的附件（最多 10 个）"
+    )
 
 
 def _body_schema(transition: Transition) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def _add_action(transition: Transition) -> None:
     """One documented operation per action: its body is the action's input schema."""
     name = transition.name
 
-    def endpoint(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    def endpoint(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
         return _act(request, ticket_id, name)
 
     endpoint.__name__ = f"ticket_{name}"
@@ -109,6 +109,6 @@ for _transition in TICKET:
 
 
 @router.post("/tickets/{ticket_id}/actions/{action}", response=TicketOut, include_in_schema=False)
-def act_on_ticket(request: HttpRequest, ticket_id: int, action: str) -> dict[str, Any]:
+def act_on_ticket(request: HttpRequest, ticket_id: Id, action: str) -> dict[str, Any]:
     """Any other action name: the service answers 409 unknown_action (or 404 out of scope)."""
     return _act(request, ticket_id, action)

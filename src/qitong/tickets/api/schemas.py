@@ -6,6 +6,9 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict
 
+from qitong.core.api import Id, UploadIn, When
+from qitong.tickets.states import Channel, ProblemCategory, TicketState, TicketType, Urgency
+
 PAGE_SIZE = 50
 
 
@@ -144,31 +147,58 @@ class TicketPage(Out):
     next_cursor: str | None
 
 
+def _doc(**rules: Any) -> dict[str, Any]:
+    """Rules shown in the document; the intake service checks them (every bad field at once,
+    in Chinese, the same for the page and the API)."""
+    return rules
+
+
 class TicketIn(Schema):
-    type: str
-    category: str
-    urgency: str = "normal"
-    channel: str
-    content: str
-    credit_code: str = ""
-    contact_phone: str
-    contact_name: str = ""
-    title: str = ""
-    confidential: bool | None = None
-    problem_category: str = ""
-    attachments: list[dict[str, Any]] = Field(
-        default_factory=list, description='[{"name": "营业执照.pdf", "content_base64": "..."}]'
+    type: str = Field(description="诉求类型", json_schema_extra=_doc(enum=TicketType.values))
+    category: str = Field(
+        description="诉求分类编码（GET /categories）", json_schema_extra=_doc(maxLength=40)
     )
+    urgency: str = Field(default="normal", json_schema_extra=_doc(enum=Urgency.values))
+    channel: str = Field(description="来源渠道", json_schema_extra=_doc(enum=Channel.values))
+    content: str = Field(
+        description="诉求内容（≤ 5000 字）", json_schema_extra=_doc(maxLength=5000)
+    )
+    credit_code: str = Field(
+        default="",
+        description="统一社会信用代码（员工必填；企业用户可省略，只能是本企业）",
+        json_schema_extra=_doc(maxLength=18),
+    )
+    contact_phone: str = Field(
+        description="联系电话：手机或 区号-号码", json_schema_extra=_doc(maxLength=30)
+    )
+    contact_name: str = Field(default="", json_schema_extra=_doc(maxLength=50))
+    title: str = Field(default="", json_schema_extra=_doc(maxLength=200))
+    confidential: bool | None = None
+    problem_category: str = Field(
+        default="",
+        description="问题类别（反映问题必填）",
+        json_schema_extra=_doc(enum=["", *ProblemCategory.values]),
+    )
+    attachments: list[UploadIn] = Field(default_factory=list, json_schema_extra=_doc(maxItems=10))
 
 
 class TicketFilter(Schema):
-    state: list[str] = Field(default_factory=list)
-    type: str | None = None
-    department: int | None = None
+    state: list[str] = Field(
+        default_factory=list,
+        description="状态（可多个）",
+        json_schema_extra=_doc(items={"type": "string", "enum": list(TicketState.values)}),
+    )
+    type: str | None = Field(default=None, json_schema_extra=_doc(enum=TicketType.values))
+    department: Id | None = None
     overdue: bool | None = None
-    created_from: dt.datetime | None = None
-    created_to: dt.datetime | None = None
-    cursor: str | None = None
+    created_from: When | None = None
+    created_to: When | None = None
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="上一页返回的 next_cursor（不透明，原样传回）",
+        json_schema_extra=_doc(pattern="^[A-Za-z0-9_-]+={0,2}$"),
+    )
     limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
 

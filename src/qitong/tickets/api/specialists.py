@@ -34,7 +34,11 @@ class SpecialistOut(BaseModel):
 
 class SpecialistFilter(Schema):
     domain: str | None = None
-    region: str | None = Field(default=None, description="区划代码（含下级）")
+    region: str | None = Field(
+        default=None,
+        description="区划代码（6 位数字，含下级；未知的代码为 422）",
+        pattern="^[0-9]{6}$",
+    )
     on_duty: bool | None = None
     limit: int = Field(default=100, ge=1, le=500)
 

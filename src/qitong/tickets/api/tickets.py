@@ -12,6 +12,7 @@ from ninja import Query, Status
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.core import clock
+from qitong.core.api import Id
 from qitong.core.errors import ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
@@ -112,7 +113,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="工单详情（含时间线）")
-def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+def get_ticket(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     actor = actor_of(user_of(request))
     ticket = ticket_get(actor=actor, pk=ticket_id)
     return {

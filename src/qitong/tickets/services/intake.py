@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +78,8 @@ def _validate(data: TicketInput, user: User) -> tuple[Enterprise, Category, str]
         errors["content"] = f"诉求内容最多 {MAX_CONTENT} 字（当前 {len(content)} 字）"
     if len(data.title) > 200:
         errors["title"] = "标题最多 200 字"
+    if len(data.contact_name.strip()) > 50:
+        errors["contact_name"] = "联系人姓名最多 50 字"
     if (
         data.type == TicketType.PROBLEM_REPORT
         and data.problem_category not in ProblemCategory.values
@@ -167,22 +171,59 @@ def ticket_create(
     this user the earlier ticket is returned and nothing is written (created=False)."""
     if user.role != Role.ENTERPRISE and user.role not in DESK_ROLES:
         raise Forbidden("只有企业用户和专席工作人员可以提交诉求")
-    key = idempotency_key.strip()[:100]
-    if key and (existing := Ticket.objects.filter(created_by=user, idempotency_key=key).first()):
+    key = idempotency_key.strip()
+    if len(key) > MAX_KEY:
+        raise ValidationFailed(
+            fields={"Idempotency-Key": f"幂等键最多 {MAX_KEY} 个字符（当前 {len(key)} 个）"}
+        )
+    digest = request_digest(data, files or []) if key else ""
+    if key and (existing := _replayed(user, key, digest)):
         return existing, False
     enterprise, category, phone = _validate(data, user)
     checked = check_uploads(list(files or []))
     try:
         with transaction.atomic():
-            ticket = _insert(data, user, enterprise, category, phone, key, checked)
+            ticket = _insert(data, user, enterprise, category, phone, (key, digest), checked)
     except IntegrityError:
-        existing = (
-            Ticket.objects.filter(created_by=user, idempotency_key=key).first() if key else None
-        )
+        existing = _replayed(user, key, digest) if key else None
         if existing is None:
             raise
         return existing, False
     return ticket, True
+
+
+MAX_KEY = 100
+
+
+def request_digest(data: TicketInput, files: list[File[Any]]) -> str:
+    """SHA-256 over the input's fields and each file's name and bytes."""
+    digest = hashlib.sha256(
+        json.dumps(dataclasses.asdict(data), sort_keys=True, ensure_ascii=False).encode()
+    )
+    for f in files:
+        digest.update(b"\0" + (f.name or "").encode() + b"\0")
+        f.seek(0)
+        for chunk in f.chunks():
+            digest.update(chunk)
+        f.seek(0)
+    return digest.hexdigest()
+
+
+def _replayed(user: User, key: str, digest: str) -> Ticket | None:
+    """The ticket this user filed with `key`, if the request is the same one again; a
+    different request under a used key is refused (its ticket would be silently lost)."""
+    existing = Ticket.objects.filter(created_by=user, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.idempotency_digest and existing.idempotency_digest != digest:
+        raise ValidationFailed(
+            "该幂等键已用于另一份内容不同的诉求，未重复登记",
+            code="idempotency_mismatch",
+            fields={
+                "Idempotency-Key": "每份新诉求请使用新的幂等键；重试时请求内容须与首次完全相同"
+            },
+        )
+    return existing
 
 
 def _insert(
@@ -191,7 +232,7 @@ def _insert(
     enterprise: Enterprise,
     category: Category,
     phone: str,
-    key: str,
+    key: tuple[str, str],
     files: list[CheckedFile],
 ) -> Ticket:
     now = clock.now()
@@ -225,7 +266,8 @@ def _insert(
         due_register_at=due.due_at if online else None,
         due_dispatch_at=None if online else due.due_at,
         created_by=user,
-        idempotency_key=key,
+        idempotency_key=key[0],
+        idempotency_digest=key[1],
         created_at=now,
         updated_at=now,
     )

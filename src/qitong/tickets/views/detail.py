@@ -21,6 +21,7 @@ from qitong.accounts.models import User
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
 from qitong.core.access import role_required
+from qitong.core.bounds import whole_number
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.navigation import home_url_for
 from qitong.directory.models import Specialist
@@ -154,14 +155,16 @@ def pairing(request: HttpRequest, pk: int) -> HttpResponse:
         pairing_set(
             user=user,
             enterprise_id=ticket.enterprise_id,
-            specialist_id=int(raw) if raw.isdigit() else None,
+            specialist_id=whole_number(raw),
         )
     except (ValidationFailed, Forbidden) as exc:
         messages.error(request, exc.message)
     except NotFound:
         raise Http404("out of scope") from None
     else:
-        messages.success(request, "已设置一对一专员" if raw.isdigit() else "已解除一对一结对")
+        messages.success(
+            request, "已设置一对一专员" if whole_number(raw) is not None else "已解除一对一结对"
+        )
     return redirect("tickets:detail", pk)
 
 
