@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from qitong.accounts.models import User
+from qitong.accounts.requests import user_of
 from qitong.core.api import Id, Paged
 from qitong.enterprises.models import Contact, Enterprise
-from qitong.enterprises.selectors import enterprise_get, enterprise_search
-from qitong.enterprises.services import ContactInput, enterprise_create
+from qitong.enterprises.selectors import contacts_of, enterprise_get, enterprise_search
+from qitong.enterprises.services import ContactInput, contacts_reveal, enterprise_create
 from qitong.enterprises.validators import credit_code_warnings
 
 router = Router(tags=["企业"])
@@ -18,9 +21,13 @@ router = Router(tags=["企业"])
 class ContactOut(Schema):
     name: str
     position: str
-    phone: str
+    phone: str = Field(description="联系电话；除专席和企业本身外显示为掩码（138****0001）")
     phone_kind: str
     is_primary: bool
+
+
+class RevealIn(Schema):
+    reason: str = Field(max_length=200, description="查看事由，如所办工单编号（记入台账）")
 
 
 class EnterpriseOut(Schema):
@@ -44,8 +51,8 @@ class EnterpriseOut(Schema):
         return obj.region.name
 
     @staticmethod
-    def resolve_contacts(obj: Enterprise) -> list[Contact]:
-        return list(obj.contacts.all())
+    def resolve_contacts(obj: Enterprise, context: dict[str, Any]) -> list[dict[str, object]]:
+        return contacts_of(obj, user_of(context["request"]))
 
     @staticmethod
     def resolve_warnings(obj: Enterprise) -> list[str]:
@@ -101,3 +108,16 @@ def create_enterprise(request: HttpRequest, payload: EnterpriseIn) -> Status:
         actor=user,
     )
     return Status(201, enterprise)
+
+
+@router.post(
+    "/enterprises/{enterprise_id}/contacts/reveal",
+    response=list[ContactOut],
+    summary="查看企业联系人的完整电话（承办单位、政策专员、督查；记入台账）",
+)
+def reveal_contacts(
+    request: HttpRequest, enterprise_id: Id, payload: RevealIn
+) -> list[dict[str, object]]:
+    return contacts_reveal(
+        user=user_of(request), enterprise_id=enterprise_id, reason=payload.reason
+    )

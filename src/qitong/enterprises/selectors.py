@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from qitong.accounts.models import User
+from qitong.accounts.roles import DESK_ROLES
 from qitong.core.errors import NotFound
+from qitong.core.privacy import mask_phone
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.validators import normalize_phone
 
@@ -31,6 +33,33 @@ def enterprise_get(*, user: User, pk: int) -> Enterprise:
         raise NotFound() from None
 
 
+def sees_contact_numbers(user: User, enterprise: Enterprise | None = None) -> bool:
+    """Whole contact numbers: the desk (it calls the enterprise back; its caller lookup) and an
+    enterprise for its own contacts. Everyone else sees them masked unless they reveal them
+    (enterprises.services.contacts_reveal, ledgered)."""
+    if user.role in DESK_ROLES:
+        return True
+    return bool(user.is_enterprise and enterprise and enterprise.pk == user.enterprise_id)
+
+
+def contacts_of(
+    enterprise: Enterprise, user: User, *, revealed: bool = False
+) -> list[dict[str, object]]:
+    """The enterprise's contacts as shown to `user`: numbers masked unless the user sees them
+    (or has just revealed them)."""
+    whole = revealed or sees_contact_numbers(user, enterprise)
+    return [
+        {
+            "name": c.name,
+            "position": c.position,
+            "phone": c.phone if whole else mask_phone(c.phone),
+            "phone_kind": c.phone_kind,
+            "is_primary": c.is_primary,
+        }
+        for c in enterprise.contacts.all()
+    ]
+
+
 CREDIT_CODE_PREFIX_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{4,18}$")
 PHONE_LIKE_RE = re.compile(r"^[+\d\s\-()（）转]+$")
 
@@ -49,6 +78,8 @@ def enterprise_search(*, user: User, q: str) -> QuerySet[Enterprise]:
     if len(upper) == 18 and CREDIT_CODE_PREFIX_RE.match(upper):
         return qs.filter(credit_code=upper)
     if PHONE_LIKE_RE.match(q) and len(re.sub(r"\D", "", q)) >= 7:
+        if not sees_contact_numbers(user):
+            return qs.none()  # a reverse lookup by phone is the desk's alone
         with contextlib.suppress(ValidationError):
             number = normalize_phone(q).number
             return qs.filter(pk__in=Contact.objects.filter(phone=number).values("enterprise_id"))

@@ -12,8 +12,9 @@ from qitong.accounts.roles import Role
 from qitong.core.errors import Conflict, Forbidden, ValidationFailed
 from qitong.directory.models import Region, RegionLevel
 from qitong.enterprises.models import Contact, Enterprise, Industry, SizeClass
+from qitong.enterprises.selectors import contacts_of, enterprise_get, sees_contact_numbers
 from qitong.enterprises.validators import normalize_phone, validate_credit_code
-from qitong.ledger.services import ledger_record_change
+from qitong.ledger.services import ledger_record, ledger_record_change, subject_key
 
 # Who may register an enterprise: the desk (inline, while a caller waits) and administrators.
 CREATOR_ROLES = frozenset({Role.OPERATOR, Role.DESK_LEAD, Role.ADMIN})
@@ -131,3 +132,33 @@ def enterprise_create(
     except IntegrityError as exc:  # a concurrent registration of the same code won the race
         raise Conflict(fields={"credit_code": "该统一社会信用代码已登记"}) from exc
     return enterprise
+
+
+# Who may reveal an enterprise's whole contact numbers (to call it about a ticket or a case);
+# the desk and the enterprise itself see them anyway. Administrators and auditors may not.
+REVEAL_ROLES = frozenset({Role.HANDLER, Role.DEPT_LEADER, Role.SPECIALIST, Role.SUPERVISOR})
+
+
+def contacts_reveal(*, user: User, enterprise_id: int, reason: str) -> list[dict[str, object]]:
+    """The enterprise's contacts with whole numbers, for a role that needs them: one ledger
+    event (who, when, why) per reveal. NotFound out of scope; Forbidden for other roles."""
+    enterprise = enterprise_get(user=user, pk=enterprise_id)
+    if sees_contact_numbers(user, enterprise):
+        return contacts_of(enterprise, user)
+    if user.role not in REVEAL_ROLES:
+        raise Forbidden("您的角色不能查看完整的联系电话")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": "请填写查看完整电话的事由（如所办工单编号）"})
+    if len(reason) > 200:
+        raise ValidationFailed(fields={"reason": "事由最多 200 字"})
+    subject_type, subject_id = subject_key(enterprise)
+    with transaction.atomic():
+        ledger_record(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            action="contacts_reveal",
+            actor=user,
+            payload={"reason": reason},
+        )
+    return contacts_of(enterprise, user, revealed=True)
