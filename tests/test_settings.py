@@ -21,6 +21,7 @@ def run_production(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
         "DJANGO_SETTINGS_MODULE": "qitong.config.settings.production",
         "QITONG_VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": GOOD_SECRET,
+        "QITONG_LEDGER_KEY": "k" + GOOD_SECRET[::-1],
         "ALLOWED_HOSTS": "qitong.example.gov.cn",
         "QITONG_ALLOW_SQLITE": "1",
     }
@@ -45,6 +46,8 @@ def run_production(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
         ({"SECRET_KEY": secrets.token_urlsafe(36)}, "至少 50 个字符"),  # 48 characters
         ({"SECRET_KEY": "ab" * 40}, "至少 50 个字符"),  # long but only 2 distinct characters
         ({"QITONG_ALLOW_SQLITE": "<unset>"}, "QITONG_ALLOW_SQLITE=1"),
+        ({"QITONG_LEDGER_KEY": "<unset>"}, "QITONG_LEDGER_KEY"),
+        ({"QITONG_LEDGER_KEY": "short"}, "至少 32 个字符"),
         ({"QITONG_ALLOW_SQLITE": "0"}, "生产环境应使用 PostgreSQL"),
     ],
     ids=[
@@ -55,6 +58,8 @@ def run_production(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
         "low-entropy-secret",
         "sqlite",
         "sqlite-not-allowed",
+        "no-ledger-key",
+        "short-ledger-key",
     ],
 )
 def test_production_refuses_unsafe_configuration(tmp_path, env, message):

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from qitong.ledger.canonical import HASHED_FIELDS
-from qitong.ledger.models import Event
+from qitong.ledger.models import Checkpoint, Event
 
 
 @admin.register(Event)
@@ -45,4 +45,32 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The signed checkpoints, to read (written by the worker and `qitong ledger checkpoint`)."""
+
+    list_display = ("number", "created_at", "last_event_id", "events", "chains", "key_id")
+    ordering = ("-number",)
+    readonly_fields = (
+        "number",
+        "created_at",
+        "last_event_id",
+        "events",
+        "chains",
+        "heads_digest",
+        "previous_signature",
+        "key_id",
+        "signature",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Checkpoint | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Checkpoint | None = None) -> bool:
         return False

@@ -45,3 +45,48 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type}:{self.subject_id}#{self.seq} {self.action}"
+
+
+class Checkpoint(models.Model):
+    """A signed anchor of the chain heads (ledger.checkpoints): written hourly by the worker
+    and by `qitong ledger checkpoint`; `qitong ledger verify` checks the ledger against it."""
+
+    number = models.PositiveIntegerField("序号", unique=True)
+    created_at = models.DateTimeField("时间")
+    last_event_id = models.BigIntegerField("覆盖到事件 ID")
+    events = models.BigIntegerField("事件数")
+    chains = models.BigIntegerField("链数")
+    heads_digest = models.CharField("链头摘要", max_length=64)
+    previous_signature = models.CharField("上一检查点签名", max_length=64, blank=True)
+    key_id = models.CharField("密钥标识", max_length=12)
+    signature = models.CharField("签名（HMAC-SHA256）", max_length=64)
+
+    class Meta:
+        verbose_name = "台账检查点"
+        verbose_name_plural = "台账检查点"
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"检查点 #{self.number}"
+
+
+class CheckpointHead(models.Model):
+    """One chain's head as a checkpoint anchored it (only chains that grew since the last)."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, verbose_name="检查点", on_delete=models.PROTECT, related_name="heads"
+    )
+    subject_type = models.CharField("对象类型", max_length=40)
+    subject_id = models.CharField("对象标识", max_length=64)
+    seq = models.PositiveIntegerField("序号")
+    hash = models.CharField("哈希", max_length=64)
+
+    class Meta:
+        verbose_name = "检查点链头"
+        verbose_name_plural = "检查点链头"
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="ledger_head_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}#{self.seq}"

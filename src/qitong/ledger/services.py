@@ -15,6 +15,7 @@ from django.db.models.functions import Cast
 from qitong.core import clock
 from qitong.core.errors import Conflict
 from qitong.ledger.canonical import HASHED_FIELDS, event_hash, normalize_payload
+from qitong.ledger.checkpoints import Finding, checkpoints_verify
 from qitong.ledger.models import GENESIS_HASH, Event
 
 if TYPE_CHECKING:
@@ -173,6 +174,13 @@ class Break:
 class VerifyResult:
     verified: int
     broken: Break | None
+    # What the signed checkpoints show (ledger.checkpoints): missing tails, missing chains,
+    # deleted events, altered checkpoints. Empty when all is well.
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None and not self.findings
 
 
 def _iter_events(subject_type: str | None) -> Iterator[Event]:
@@ -183,7 +191,15 @@ def _iter_events(subject_type: str | None) -> Iterator[Event]:
 
 
 def ledger_verify(*, subject_type: str | None = None) -> VerifyResult:
-    """Recompute every chain; stop at the first event whose hash, link or sequence is wrong."""
+    """Recompute every chain, stopping at the first event whose hash, link or sequence is
+    wrong; then (for the whole ledger) check it against the signed checkpoints."""
+    result = _verify_chains(subject_type)
+    if subject_type is None:
+        return VerifyResult(result.verified, result.broken, tuple(checkpoints_verify()))
+    return result
+
+
+def _verify_chains(subject_type: str | None) -> VerifyResult:
     verified = 0
     chain: tuple[str, str] | None = None
     expected_seq, expected_prev = 1, GENESIS_HASH

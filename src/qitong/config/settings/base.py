@@ -76,6 +76,15 @@ MIDDLEWARE = [
 # One API request may carry up to this much (JSON with base64 attachments: one 20 MB file is
 # 27 MB encoded); a larger body answers 413 in the error shape. Page uploads are multipart and
 # streamed to disk, which this limit does not count.
+# The ledger checkpoints' signing key (ledger.checkpoints): kept outside the database, so that
+# whoever can write the database cannot forge a checkpoint. Empty: derived from SECRET_KEY
+# (production requires it set). Checkpoints hourly, leaving the last 5 minutes' events.
+QITONG_LEDGER_KEY = os.environ.get("QITONG_LEDGER_KEY", "")
+QITONG_LEDGER_CHECKPOINT_SECONDS = int(os.environ.get("QITONG_LEDGER_CHECKPOINT_SECONDS", "3600"))
+QITONG_LEDGER_CHECKPOINT_LAG_SECONDS = int(
+    os.environ.get("QITONG_LEDGER_CHECKPOINT_LAG_SECONDS", "300")
+)
+
 QITONG_API_MAX_BODY_MB = int(os.environ.get("QITONG_API_MAX_BODY_MB", "32"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = QITONG_API_MAX_BODY_MB * 1024 * 1024
 

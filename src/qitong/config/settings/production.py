@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEBUG, DEFAULT_SECRET_KEY, SECRET_KEY, env_bool
+from .base import DATABASES, DEBUG, DEFAULT_SECRET_KEY, QITONG_LEDGER_KEY, SECRET_KEY, env_bool
 
 if DEBUG:
     raise ImproperlyConfigured("生产环境不得开启 DEBUG (unset DEBUG)")
@@ -12,6 +12,12 @@ if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KE
     raise ImproperlyConfigured(
         "生产环境必须设置至少 50 个字符的随机 SECRET_KEY"
         '（可用 python -c "import secrets; print(secrets.token_urlsafe(50))" 生成）'
+    )
+# The ledger checkpoints' key must not be derivable from anything the application stores.
+if len(QITONG_LEDGER_KEY) < 32 or QITONG_LEDGER_KEY == SECRET_KEY:
+    raise ImproperlyConfigured(
+        "生产环境必须设置至少 32 个字符、不同于 SECRET_KEY 的 QITONG_LEDGER_KEY（台账检查点签名密钥，"
+        "保存在数据库之外，如密钥管理系统）"
     )
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and not env_bool("QITONG_ALLOW_SQLITE"):
     raise ImproperlyConfigured(
