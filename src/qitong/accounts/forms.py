@@ -25,6 +25,22 @@ class StaffLoginForm(forms.Form):
     )
 
 
+class OtpCodeForm(forms.Form):
+    code = forms.CharField(
+        label="6 位验证码",
+        max_length=8,
+        error_messages={"required": "请输入身份验证器上的 6 位数字"},
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )
+
+
 class EnterpriseLoginForm(forms.Form):
     credit_code = forms.CharField(
         label="统一社会信用代码",

@@ -3,15 +3,19 @@ SMS code. Thin views: the rules live in accounts.services."""
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qitong.accounts import services
-from qitong.accounts.forms import EnterpriseLoginForm, StaffLoginForm
-from qitong.accounts.requests import client_ip
+from qitong.accounts import otp, services
+from qitong.accounts.forms import EnterpriseLoginForm, OtpCodeForm, StaffLoginForm
+from qitong.accounts.requests import client_ip, user_of
 from qitong.core.errors import DomainError
 from qitong.core.navigation import home_url_for
 
@@ -123,7 +127,7 @@ def enterprise_send_code(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _add_domain_error(form: EnterpriseLoginForm, exc: DomainError) -> None:
+def _add_domain_error(form: forms.Form, exc: DomainError) -> None:
     if exc.fields:
         for name, message in exc.fields.items():
             form.add_error(name if name in form.fields else None, message)
@@ -135,3 +139,58 @@ def _add_domain_error(form: EnterpriseLoginForm, exc: DomainError) -> None:
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    """The second step after the password: the 6 digits of the user's authenticator."""
+    user = user_of(request)
+    if otp.confirmed_device(user) is None:
+        return redirect(f"{reverse('accounts:otp_setup')}?next={_next(request)}")
+    form = OtpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp.otp_verify(request, user=user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            return _next_or_home(request)
+    return render(
+        request,
+        "accounts/otp_verify.html",
+        {"form": form, "next": _next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Set up (or replace) the authenticator: scan the code, type its first 6 digits. Replacing
+    a working device needs the session to have been verified with it first."""
+    user = user_of(request)
+    if otp.confirmed_device(user) is not None and not request.user.is_verified():  # type: ignore[union-attr]
+        return redirect(f"{reverse('accounts:otp_verify')}?next={_next(request)}")
+    device = otp.pending_device(user)
+    form = OtpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp.otp_confirm(request, user=user, code=form.cleaned_data["code"])
+        except DomainError as exc:
+            _add_domain_error(form, exc)
+        else:
+            messages.success(request, "已启用两步验证：以后登录时输入身份验证器上的 6 位数字")
+            return _next_or_home(request)
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "next": _next(request),
+            "secret": otp.secret_text(device),
+            "qr": otp.qr_svg(device),
+            "required": otp.otp_required_for(user),
+        },
+        status=400 if form.errors else 200,
+    )

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qitong.config.api import api
 
 admin.site.site_header = "企通 · 系统管理"
 admin.site.site_title = "企通管理"
 admin.site.index_title = "配置与基础数据"
+# Authenticator devices are set up by their owner and reset by `qitong otp reset` (both
+# ledgered); django-otp's own admin would add and delete them unrecorded.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 urlpatterns = [
     path("", include("qitong.core.urls")),

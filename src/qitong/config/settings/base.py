@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "qitong.core",
     "qitong.ledger",
     "qitong.directory",
@@ -67,7 +69,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "qitong.accounts.middleware.IdleTimeoutMiddleware",
+    "qitong.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qitong.core.middleware.ApiErrorShapeMiddleware",
@@ -180,6 +185,14 @@ WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600
+# A staff session unused this long ends (accounts.middleware); 0 turns the idle timeout off.
+QITONG_IDLE_TIMEOUT_MINUTES = int(os.environ.get("QITONG_IDLE_TIMEOUT_MINUTES", "30"))
+# Roles that must enter a TOTP code after their password (accounts.otp); others may set one
+# up. Production requires it of administrators and auditors.
+QITONG_OTP_REQUIRED_ROLES = tuple(
+    r for r in os.environ.get("QITONG_OTP_REQUIRED_ROLES", "").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = "企通 qitong"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag instead
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

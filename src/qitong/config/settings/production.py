@@ -1,5 +1,7 @@
 """Production: refuses unsafe configurations at start-up instead of running with them."""
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -23,6 +25,13 @@ if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3") and not env_bool("QIT
     raise ImproperlyConfigured(
         "生产环境应使用 PostgreSQL (DATABASE_URL)；确需 SQLite 请设置 QITONG_ALLOW_SQLITE=1"
     )
+
+# The second factor is required of the roles that change configuration or read everything.
+QITONG_OTP_REQUIRED_ROLES = tuple(
+    r.strip()
+    for r in os.environ.get("QITONG_OTP_REQUIRED_ROLES", "admin,auditor").split(",")
+    if r.strip()
+)
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
