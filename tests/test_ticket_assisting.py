@@ -214,3 +214,54 @@ def test_without_the_setting_a_handler_replies_directly(world: World) -> None:
     ticket = act(world, ticket, "reply", "handler", result="resolved", explanation="已办结。")
     assert ticket.state == S.REPLIED
     assert not PendingDecision.objects.filter(ticket=ticket).exists()
+
+
+def test_after_reassign_the_old_department_no_longer_reads_the_ticket(
+    world: World, tax: dict[str, object]
+) -> None:
+    """Scope follows the current assignment (docs/guide.md 数据范围): after 改派 the old lead
+    department reads neither the ticket nor the new department's reply — selector, API list,
+    API detail and page alike."""
+    from tests.matrix import client_for
+
+    ticket = submit_online(world)
+    act(world, ticket, "register", "operator")
+    ticket = act(world, ticket, "dispatch", "operator", department=world.dept.pk)
+    old = world.users["handler"]
+    assert tickets_visible_to(actor_of(old)).filter(pk=ticket.pk).exists()
+    ticket = act(world, ticket, "reassign", "desk_lead", department=tax["dept"].pk)  # type: ignore[attr-defined]
+    ticket_act(ticket_id=ticket.pk, action="sign", user=tax["handler"])  # type: ignore[arg-type]
+
+    assert not tickets_visible_to(actor_of(old)).filter(pk=ticket.pk).exists()
+    client = client_for(world, "handler")
+    assert client.get(f"/api/v1/tickets/{ticket.pk}").status_code == 404
+    listed = client.get("/api/v1/tickets").json()["items"]
+    assert ticket.pk not in [t["id"] for t in listed]
+    assert client.get(f"/tickets/{ticket.pk}/").status_code == 404
+    # The new lead reads it; the old department's steps stay on the ledger for the desk.
+    assert tickets_visible_to(actor_of(tax["handler"])).filter(pk=ticket.pk).exists()  # type: ignore[arg-type]
+    assert {"dispatch", "reassign"} <= {e.action for e in events_for("tickets.ticket", ticket.pk)}
+
+
+def test_a_department_never_reads_a_ticket_assigned_elsewhere(
+    world: World, tax: dict[str, object]
+) -> None:
+    """Department scope at every door: selector, API list (also filtered by the other
+    department), API detail and action."""
+    from tests.matrix import client_for
+
+    ticket = submit_online(world)
+    act(world, ticket, "register", "operator")
+    ticket = act(world, ticket, "dispatch", "operator", department=tax["dept"].pk)  # type: ignore[attr-defined]
+    for role in ("handler", "dept_leader"):
+        actor = actor_of(world.users[role])
+        assert not tickets_visible_to(actor).filter(pk=ticket.pk).exists()
+        client = client_for(world, role)
+        assert client.get(f"/api/v1/tickets/{ticket.pk}").status_code == 404
+        for query in ("", f"?department={tax['dept'].pk}"):  # type: ignore[attr-defined]
+            items = client.get(f"/api/v1/tickets{query}").json()["items"]
+            assert ticket.pk not in [t["id"] for t in items]
+        sign = client.post(
+            f"/api/v1/tickets/{ticket.pk}/actions/sign", {}, content_type="application/json"
+        )
+        assert sign.status_code == 404

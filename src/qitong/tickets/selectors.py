@@ -51,8 +51,13 @@ def tickets_visible_to(actor: Actor) -> QuerySet[Ticket]:
         if actor.department_id is None:
             return qs.none()
         # The lead department's tickets are spelled out (not only via Assignment) so the
-        # inbox, which filters on the lead, is a plain indexed subset of this scope.
-        mine = Assignment.objects.filter(ticket=OuterRef("pk"), department_id=actor.department_id)
+        # inbox, which filters on the lead, is a plain indexed subset of this scope. Scope
+        # follows the current division of work: a department whose part ended (改派 to
+        # another, a return approved, a new dispatch) no longer reads the ticket, nor what
+        # the department after it writes (docs/guide.md "数据范围").
+        mine = Assignment.objects.filter(
+            ticket=OuterRef("pk"), department_id=actor.department_id, active=True
+        )
         return qs.filter(Q(lead_department_id=actor.department_id) | Q(Exists(mine)))
     if actor.role == Role.SPECIALIST:
         return qs.filter(specialist_id=actor.specialist_id) if actor.specialist_id else qs.none()
