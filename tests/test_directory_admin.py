@@ -112,8 +112,15 @@ def test_reference_data_cannot_be_deleted_only_deactivated(
 ) -> None:
     delete_url = reverse("admin:directory_department_delete", args=[world.dept.pk])
     assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Department.objects.filter(pk=world.dept.pk).exists()  # refused, not just hidden
     changelist = reverse("admin:directory_department_changelist")
     assert "delete_selected" not in admin_client.get(changelist).content.decode()
+    # The bulk action posted by hand (it is not offered) deletes nothing either.
+    admin_client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [world.dept.pk], "post": "yes"},
+    )
+    assert Department.objects.filter(pk=world.dept.pk).exists()
 
     response = admin_client.post(
         changelist,

@@ -542,3 +542,33 @@ def test_incremental_index_matches_a_rebuild_after_republish_and_withdraw(world:
     assert incremental == rebuilt
     hits = search_articles("小微企业所得税")
     assert [(h.article_id, h.version) for h in hits] == [(first.pk, 2)]
+
+
+ENCODED = "&lt;img src=x onerror=alert(1)&gt; 所得税 &lt;b&gt;优惠&lt;/b&gt; &amp;lt;script&amp;gt;"
+
+
+def test_snippet_escapes_entity_encoded_markup_in_the_body() -> None:
+    """An article body can carry HTML as entities; the snippet decodes them to plain text, so
+    it must escape that text again. Only our <mark>s may be tags."""
+    import re
+
+    from django.utils.safestring import SafeString
+
+    from qitong.knowledge.text import clean_html, snippet
+
+    out = snippet(clean_html(f"<p>{ENCODED}</p>"), ["所得税", "优惠"])
+    assert isinstance(out, SafeString)
+    assert re.findall(r"<[^>]+>", out) == ["<mark>", "</mark>", "<mark>", "</mark>"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out
+    assert "<mark>所得税</mark>" in out and "&lt;b&gt;<mark>优惠</mark>&lt;/b&gt;" in out
+
+
+def test_search_page_shows_entity_encoded_markup_as_text(world: World) -> None:
+    with clock.frozen(NOW):
+        published(world, SMALL_BUSINESS, body=f"<p>小微企业所得税 {ENCODED}</p>")
+    client = Client()
+    client.force_login(world.users["operator"])
+    page = client.get("/knowledge/", {"q": "小微企业所得税"}).content.decode()
+    assert "<mark>" in page
+    assert "<img src=x" not in page and "onerror=alert(1)>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page

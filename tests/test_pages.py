@@ -384,3 +384,17 @@ def test_csrf_failure_page_is_chinese(world: World) -> None:
     )
     assert response.status_code == 403
     assert "页面已过期，请刷新后重新提交" in html(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/", "/admin/ledger/event/", "/api/v1/docs"])
+def test_csp_covers_the_admin_and_the_api_docs(world: World, path: str) -> None:
+    client = Client()
+    client.force_login(world.users["admin"])
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    page = response.content.decode()
+    assert "cdn." not in page and "https://" not in page.split("<body", 1)[0]
+    if path.endswith("docs"):
+        assert "/static/ninja/swagger-ui-bundle.js" in page

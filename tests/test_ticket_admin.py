@@ -55,3 +55,44 @@ def test_tickets_are_read_only_in_the_admin(world: World) -> None:
     client.post(f"/admin/tickets/ticket/{ticket.pk}/change/", {"title": "改掉标题"})
     ticket.refresh_from_db()
     assert ticket.title == before
+
+
+@pytest.mark.parametrize(
+    ("admin_name", "model_path"),
+    [
+        ("tickets_ticket", "qitong.tickets.models.Ticket"),
+        ("ledger_event", "qitong.ledger.models.Event"),
+        ("notifications_notification", "qitong.notifications.models.Notification"),
+    ],
+)
+def test_records_cannot_be_deleted_in_the_admin(
+    world: World, admin_name: str, model_path: str
+) -> None:
+    """Deletion refused means the row is still there — not only a 403 page."""
+    from importlib import import_module
+
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    from tests.ticket_factories import ticket_in_state
+
+    ticket_in_state(world, "registered")
+    module, name = model_path.rsplit(".", 1)
+    model = getattr(import_module(module), name)
+    row = model.objects.order_by("pk").first()
+    assert row is not None
+    before = model.objects.count()
+    client = Client()
+    client.force_login(world.users["admin"])
+    try:
+        url = reverse(f"admin:{admin_name}_delete", args=[row.pk])
+    except NoReverseMatch:
+        url = None
+    if url:
+        assert client.post(url, {"post": "yes"}).status_code in (403, 404)
+    changelist = reverse(f"admin:{admin_name}_changelist")
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+    )
+    assert model.objects.filter(pk=row.pk).exists()
+    assert model.objects.count() == before

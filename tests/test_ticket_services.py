@@ -146,6 +146,21 @@ def test_dissatisfied_callback_then_redo_counts_a_round(world: World) -> None:
     assert not ticket.callback_dissatisfied and ticket.milestone == "reply"
 
 
+@pytest.mark.parametrize(
+    ("satisfaction", "closes"), [(5, True), (4, True), (3, True), (2, False), (1, False)]
+)
+def test_callback_closes_from_fairly_satisfied_up(
+    world: World, satisfaction: int, closes: bool
+) -> None:
+    """基本满意 (3) and above closes the ticket; 2 and below keeps it for a redo or a
+    documented close: the threshold cannot shift by one unnoticed."""
+    ticket = ticket_in_state(world, S.AWAITING_CALLBACK)
+    ticket = act(world, ticket, "callback", "operator", satisfaction=satisfaction, resolved=closes)
+    assert (ticket.state == S.CLOSED) is closes
+    assert ticket.callback_dissatisfied is (not closes)
+    assert ticket.satisfaction == satisfaction
+
+
 def test_close_after_dissatisfaction_needs_a_reason(world: World) -> None:
     ticket = ticket_in_state(world, S.AWAITING_CALLBACK)
     ticket = act(world, ticket, "callback", "operator", satisfaction=1, resolved=False)

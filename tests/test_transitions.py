@@ -226,3 +226,40 @@ def test_check_transition_errors() -> None:
     assert check_transition(FakeTicket(S.REGISTERED), RELATED["operator"], "dispatch").targets == (
         S.DISPATCHED,
     )
+
+
+# What the enterprise's timeline shows: exactly these steps, in these words. Adding a step to
+# the public timeline (or renaming one) is a decision, made here, not a side effect.
+PUBLIC_STEPS = {
+    "create": "诉求已提交",
+    "register": "专席已受理",
+    "reject": "不予受理",
+    "answer": "专席已答复",
+    "refer": "已转政策专员答复",
+    "decline_offer": "正在转其他政策专员",
+    "specialist_reply": "政策专员已答复",
+    "dispatch": "已转承办单位办理",
+    "sign": "承办单位已签收",
+    "approve_extension": "办理期限已延长",
+    "suspend": "等待您补充材料",
+    "resume": "已恢复办理",
+    "accept_reply": "已答复，等待回访",
+    "callback": "专席已回访",
+    "redo": "重新办理",
+    "close": "已办结",
+    "merge": "与其他工单合并办理",
+    "withdraw": "诉求已撤回",
+    "supplement": "您已补充材料",
+    "rate": "您已评价",
+    "reassign": "已改由其他单位办理",
+}
+
+
+def test_the_public_timeline_steps_are_pinned() -> None:
+    from qitong.tickets.transitions import OTHER_EVENTS, TICKET, public_label
+
+    every = [t.name for t in TICKET] + list(OTHER_EVENTS)
+    public = {a: public_label(a) for a in every if public_label(a)}
+    assert public == PUBLIC_STEPS
+    internal = set(every) - set(PUBLIC_STEPS)
+    assert internal and all(public_label(a) == "" for a in internal)

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Iterable
 
 import nh3
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 ALLOWED_TAGS = {
     "p",
@@ -297,16 +299,31 @@ def query_terms(query: str, limit: int = 16) -> list[str]:
     return list(seen)[:limit]
 
 
-def snippet(body: str, terms: Iterable[str], width: int = 90) -> str:
-    """A short excerpt of the body around the first matched term, HTML-escaped, with the
-    matched terms in <mark>."""
+def snippet(body: str, terms: Iterable[str], width: int = 90) -> SafeString:
+    """A short excerpt of the body around the first matched term, as safe markup: the text is
+    split at the matched terms and every piece is escaped as it is joined (format_html), so
+    the only tags in it are our <mark>s — whatever the body held, entity-encoded or not."""
     text = plain_text(body)
     words = sorted({t for t in terms if t}, key=len, reverse=True)
     first = min((i for t in words if (i := text.find(t)) >= 0), default=0)
     start = max(0, first - width // 3)
     piece = text[start : start + width]
-    escaped = html.escape(piece)
+    parts: list[tuple[str, bool]] = []
     if words:
-        pattern = re.compile("|".join(re.escape(html.escape(w)) for w in words))
-        escaped = pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
-    return ("…" if start else "") + escaped + ("…" if start + width < len(text) else "")
+        pattern = re.compile("|".join(re.escape(w) for w in words))
+        at = 0
+        for m in pattern.finditer(piece):
+            parts += [(piece[at : m.start()], False), (m.group(0), True)]
+            at = m.end()
+        parts.append((piece[at:], False))
+    else:
+        parts.append((piece, False))
+    marked = format_html_join(
+        "", "{}", ((format_html("<mark>{}</mark>", t) if hit else t,) for t, hit in parts if t)
+    )
+    return format_html(
+        "{}{}{}",
+        "…" if start else "",
+        marked,
+        "…" if start + width < len(text) else "",
+    )

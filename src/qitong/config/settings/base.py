@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only for its packaged Swagger UI files: /api/v1/docs then loads nothing from a CDN.
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "qitong.core",
