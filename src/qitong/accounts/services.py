@@ -21,7 +21,7 @@ from qitong.core.errors import NotFound, RateLimited, ValidationFailed
 from qitong.enterprises.validators import normalize_phone
 from qitong.ledger.services import ledger_record, snapshot
 
-TOKEN_PREFIX = "qt_"
+TOKEN_PREFIX = "qt_"  # nosec B105 # a message or a public constant, not a password
 
 
 def _digest(value: str) -> str:
@@ -127,7 +127,7 @@ def throttle_take(key: str, *, limit: int, window: dt.timedelta | None = None) -
     since, at = ops.adapt_datetimefield_value(now - window), ops.adapt_datetimefield_value(now)
     table = ops.quote_name(LoginThrottle._meta.db_table)
     sql = (
-        f"UPDATE {table} SET count = CASE WHEN window_start < %s THEN 1 ELSE count + 1 END, "
+        f"UPDATE {table} SET count = CASE WHEN window_start < %s THEN 1 ELSE count + 1 END, "  # nosec B608 # identifiers from model metadata or constants; every value is a bound parameter
         "window_start = CASE WHEN window_start < %s THEN %s ELSE window_start END "
         "WHERE key = %s RETURNING count"
     )

@@ -20,7 +20,7 @@ from qitong.core.errors import DomainError
 from qitong.core.navigation import home_url_for
 
 LOCKED_MESSAGE = "登录失败次数过多，该账号已暂时锁定 15 分钟；如需帮助请联系管理员"
-BAD_PASSWORD_MESSAGE = "用户名或密码不正确"
+BAD_PASSWORD_MESSAGE = "用户名或密码不正确"  # nosec B105 # a message or a public constant, not a password
 
 
 def _next(request: HttpRequest) -> str:

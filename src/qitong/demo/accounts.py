@@ -11,7 +11,7 @@ from typing import NamedTuple
 from qitong.accounts.roles import Role
 from qitong.enterprises.validators import org_code_check_char, uscc_check_char
 
-DEMO_PASSWORD = "qitong-demo"
+DEMO_PASSWORD = "qitong-demo"  # nosec B105 # a message or a public constant, not a password
 
 
 class DemoEnterprise(NamedTuple):

@@ -362,7 +362,7 @@ def build_plan(seed: int = DEMO_SEED) -> Plan:
     plan = Plan(regions=read_regions())
 
     def rng(section: str) -> random.Random:
-        return random.Random(f"{seed}-{section}")
+        return random.Random(f"{seed}-{section}")  # nosec B311 # demo data only, not security
 
     _departments(plan, rng("departments"))
     _desks_and_staff(plan, rng("desks"))

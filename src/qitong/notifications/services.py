@@ -109,13 +109,13 @@ def _insert_selected(notes: list[Note], at: Any) -> None:
         common = note.common()
         values = [common["subject_type"], common["subject_id"], common["kind"], common["text"], now]
         parts.append(
-            f"SELECT u.id, CASE WHEN {enterprise_phone} THEN u.phone ELSE '' END, {constants}, "
+            f"SELECT u.id, CASE WHEN {enterprise_phone} THEN u.phone ELSE '' END, {constants}, "  # nosec B608 # identifiers from model metadata or constants; every value is a bound parameter
             f"CASE WHEN {enterprise_phone} THEN %s ELSE NULL END, 0, '' FROM ({users}) u"
         )
         params += [Role.ENTERPRISE, *values, Role.ENTERPRISE, now, *users_params]
         if note.phone:
             parts.append(
-                f"SELECT NULL, %s, {constants}, %s, 0, '' WHERE NOT EXISTS "
+                f"SELECT NULL, %s, {constants}, %s, 0, '' WHERE NOT EXISTS "  # nosec B608 # identifiers from model metadata or constants; every value is a bound parameter
                 f"(SELECT 1 FROM ({users}) v WHERE v.role = %s AND v.phone = %s)"
             )
             params += [note.phone, *values, now, *users_params, Role.ENTERPRISE, note.phone]

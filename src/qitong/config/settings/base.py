@@ -27,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEFAULT_SECRET_KEY = "qitong-insecure-development-key-change-me"
+DEFAULT_SECRET_KEY = "qitong-insecure-development-key-change-me"  # nosec B105 # a message or a public constant, not a password
 SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")

@@ -8,6 +8,16 @@ from pydantic import BaseModel, ConfigDict
 
 from qitong.core.api import Id, UploadIn, When
 from qitong.tickets.states import Channel, ProblemCategory, TicketState, TicketType, Urgency
+from qitong.tickets.transitions import TICKET
+
+ACTION_NAMES = [t.name for t in TICKET]
+
+
+def _doc(**rules: Any) -> dict[str, Any]:
+    """Rules shown in the document; the intake service checks them (every bad field at once,
+    in Chinese, the same for the page and the API)."""
+    return rules
+
 
 PAGE_SIZE = 50
 
@@ -37,7 +47,7 @@ class CategoryRef(Out):
 class TicketOut(Out):
     id: int
     number: str
-    type: str
+    type: str = Field(json_schema_extra=_doc(enum=TicketType.values))
     type_label: str
     category: CategoryRef
     problem_category: str
@@ -45,7 +55,7 @@ class TicketOut(Out):
     channel: str
     title: str
     content: str
-    state: str
+    state: str = Field(json_schema_extra=_doc(enum=TicketState.values))
     state_label: str
     confidential: bool
     enterprise: EnterpriseRef | None
@@ -73,7 +83,10 @@ class TicketOut(Out):
     )
     warning: str
     deadlines: dict[str, dt.datetime | None]
-    allowed_actions: list[str]
+    allowed_actions: list[str] = Field(
+        description="当前用户此刻可执行的操作（POST /tickets/{id}/actions/<操作名>）",
+        json_schema_extra=_doc(items={"type": "string", "enum": ACTION_NAMES}),
+    )
 
 
 class TimelineOut(Out):
@@ -145,12 +158,6 @@ class TicketDetailOut(TicketOut):
 class TicketPage(Out):
     items: list[TicketOut]
     next_cursor: str | None
-
-
-def _doc(**rules: Any) -> dict[str, Any]:
-    """Rules shown in the document; the intake service checks them (every bad field at once,
-    in Chinese, the same for the page and the API)."""
-    return rules
 
 
 class TicketIn(Schema):

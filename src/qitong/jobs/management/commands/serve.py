@@ -17,7 +17,7 @@ import ctypes
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404 # the launcher runs our own fixed commands
 import sys
 import time
 from dataclasses import dataclass, field
@@ -125,7 +125,7 @@ class Command(BaseCommand):
             self._start("Web 服务（gunicorn）", self._gunicorn_command(options), env),
             self._start("后台任务进程（worker）", [sys.executable, "-m", "qitong", "worker"], env),
         ]
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # nosec B104 # compares the bind address to print a local URL; binds nothing
         self.stdout.write(
             f"企通已启动：http://{shown}:{port}/  （按 Ctrl-C 停止）\n"
             + "".join(f"  {c.label}：进程号 {c.process.pid}\n" for c in children)
@@ -206,7 +206,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)
+        return subprocess.Popen(command, env=env, process_group=0, preexec_fn=_die_with_parent)  # nosec B603 # fixed argument list, no shell
 
     def _start(self, label: str, command: list[str], env: dict[str, str]) -> Child:
         return Child(label, self._spawn(command, env), command, env)
