@@ -64,7 +64,7 @@ def test_setup_then_verify_on_the_next_login(world: World) -> None:
     page = client.get("/accounts/otp/setup/?next=/admin/")
     assert page.status_code == 200
     body = page.content.decode()
-    assert "设置两步验证" in body and "<svg" in body
+    assert "设置两步验证" in body and "<svg" in body and "<path" in body and "svg:rect" not in body
     device = TOTPDevice.objects.get(user=world.users["admin"], confirmed=False)
 
     wrong = client.post("/accounts/otp/setup/", {"code": "000000", "next": "/admin/"})

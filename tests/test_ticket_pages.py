@@ -1129,3 +1129,24 @@ def test_navigation_offers_the_new_pages(world: World) -> None:
     )
     lead = html(client_for(world, "desk_lead").get("/desk/"))
     assert re.search(r'href="/tickets/queues/requests/" data-shortcut="4"', lead)
+
+
+def test_the_pairing_select_keeps_the_current_specialist(world: World) -> None:
+    """An enterprise paired with a provincial specialist: the desk's select shows that pair
+    as chosen (it used to default to 解除结对, so 设置 silently ended the pairing)."""
+    from qitong.directory.models import Specialist
+    from qitong.routing.services import pairing_set
+
+    provincial = Specialist.objects.create(
+        code="S00099",
+        name="省级专员",
+        department=world.dept,
+        region=world.province,
+        languages=["zh"],
+    )
+    pairing_set(
+        user=world.users["operator"], enterprise_id=world.ent.pk, specialist_id=provincial.pk
+    )
+    ticket = ticket_in_state(world, S.REGISTERED)
+    page = html(client_for(world, "operator").get(reverse("tickets:detail", args=[ticket.pk])))
+    assert re.search(rf'<option value="{provincial.pk}" selected>省级专员', page)

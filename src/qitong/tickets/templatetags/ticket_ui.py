@@ -73,7 +73,8 @@ def due(at: dt.datetime | None, level: str = "green", full: bool = False) -> dic
         "at": local,
         "level": level,
         "left": time_left(at),
-        "full": full,
+        # Another year than this one always shows its year (a short 01-18 read as this year).
+        "full": full or (local is not None and local.year != timezone.localtime().year),
         "provisional": provisional,
     }
 

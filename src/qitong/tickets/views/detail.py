@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -134,10 +135,16 @@ def _pairing_context(ticket: Ticket, actor: Actor, shown: dict[str, Any]) -> dic
     )
     context: dict[str, Any] = {"pairing": current, "history": history}
     if actor.role in DESK_ROLES:
+        # The specialists of the enterprise's city and of the province (who serve everywhere),
+        # and always the current one: a select without it would end the pairing on 设置.
+        code = ticket.region_code
+        near = Q(region__code__startswith=code[:4]) | Q(region__code=f"{code[:2]}0000")
+        if current is not None:
+            near |= Q(pk=current.specialist_id)
         context["pair_choices"] = [
             (s.pk, f"{s.name} · {s.region.name}")
             for s in Specialist.objects.filter(active=True)
-            .filter(region__code__startswith=ticket.region_code[:4])
+            .filter(near)
             .select_related("region")
             .order_by("code")[:200]
         ]
