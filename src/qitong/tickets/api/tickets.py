@@ -36,7 +36,7 @@ from qitong.tickets.presenters import (
 )
 from qitong.tickets.selectors import overdue, ticket_get, tickets_led_by, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_create
-from qitong.tickets.states import TicketState
+from qitong.tickets.states import TicketState, TicketType
 
 
 @router.post("/tickets", response={200: TicketOut, 201: TicketOut}, summary="提交诉求/登记工单")
@@ -74,6 +74,8 @@ def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
             raise ValidationFailed(fields={"state": f"未知的状态：{'、'.join(bad)}"})
         qs = qs.filter(state__in=f.state)
     if f.type:
+        if f.type not in TicketType.values:
+            raise ValidationFailed(fields={"type": f"未知的诉求类型：{f.type}"})
         qs = qs.filter(type=f.type)
     if f.department:
         qs = qs.filter(lead_department_id=f.department)
