@@ -203,8 +203,8 @@ class TicketFilter(Schema):
     cursor: str | None = Field(
         default=None,
         max_length=200,
-        description="上一页返回的 next_cursor（不透明，原样传回）",
-        json_schema_extra=_doc(pattern="^[A-Za-z0-9_-]+={0,2}$"),
+        description="上一页返回的 next_cursor（不透明，原样传回；空为第一页）",
+        json_schema_extra=_doc(pattern="^[A-Za-z0-9_-]*={0,2}$"),
     )
     limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
