@@ -5,6 +5,7 @@ callback, and the open tail at the seeding moment (see bench.seeding.story for t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import random
 from typing import Any
@@ -28,6 +29,14 @@ from bench.seeding.story import FINAL, SUPERVISED, WITHDRAWABLE, Ev, Result, Sto
 from bench.seeding.world import SYSTEM, Deadlines, Dept, EntRef, Person, World
 
 
+@functools.lru_cache(maxsize=65536)
+def _words(content: str) -> str:
+    """The word-search index text, as intake writes it (appeals repeat: cached)."""
+    from qitong.tickets.search import ticket_words  # after django.setup()
+
+    return ticket_words(content[:30], content)
+
+
 def _describe(story: Story) -> None:
     """Type, category, urgency, channel and text of the appeal."""
     rng, f, world = story.rng, story.f, story.world
@@ -49,6 +58,7 @@ def _describe(story: Story) -> None:
     content = text.appeal(rng, top, story.enterprise.county_name)
     f["content"] = content
     f["title"] = content[:30]
+    f["search_words"] = _words(content)
     story.top = top
     story.category_code = category.code
 

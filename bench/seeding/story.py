@@ -126,6 +126,7 @@ class Story:
             "escalated_for": "",
             "idempotency_key": "",
             "idempotency_digest": "",
+            "search_words": "",
             "created_at": created_at,
             "updated_at": created_at,
             "closed_at": None,

@@ -134,6 +134,7 @@ TICKET = Table(
         ("escalated_for", "s"),
         ("idempotency_key", "s"),
         ("idempotency_digest", "s"),
+        ("search_words", "s"),
         ("created_at", "t"),
         ("updated_at", "t"),
         ("closed_at", "t"),

@@ -26,15 +26,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Left
 from django.urls import NoReverseMatch, reverse
 
+from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 from qitong.directory.models import Department, Desk, Region, RegionLevel, Specialist
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.selectors import enterprise_search
 from qitong.ledger.models import Event
+from qitong.tickets.models import Ticket
+from qitong.tickets.search import classify, ticket_search
 
 CALLER_LOOKUP_MIN_LENGTH = 2
 CALLER_LOOKUP_LIMIT = 20
+CALLER_TICKET_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class CallerLookup:
     results: Sequence[Enterprise]
     truncated: bool
     too_short: bool
+    # Tickets the query finds (a QT number the caller quotes, a credit code, words of an
+    # appeal): the newest CALLER_TICKET_LIMIT, within the desk's scope (tickets.search).
+    tickets: Sequence[Ticket] = ()
 
 
 def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> CallerLookup:
@@ -52,6 +59,13 @@ def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> Ca
     q = q.strip()
     if len(q) < CALLER_LOOKUP_MIN_LENGTH:
         return CallerLookup(q, [], truncated=False, too_short=bool(q))
+    found = list(
+        ticket_search(actor=actor_of(user), user=user, q=q).select_related(
+            "enterprise", "lead_department"
+        )[:CALLER_TICKET_LIMIT]
+    )
+    if classify(q).kind == "number":  # a ticket number names no enterprise
+        return CallerLookup(q, [], truncated=False, too_short=False, tickets=found)
     primary = Prefetch(
         "contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
     )
@@ -61,7 +75,9 @@ def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> Ca
         .prefetch_related(primary)
         .order_by("name", "pk")[: limit + 1]
     )
-    return CallerLookup(q, rows[:limit], truncated=len(rows) > limit, too_short=False)
+    return CallerLookup(
+        q, rows[:limit], truncated=len(rows) > limit, too_short=False, tickets=found
+    )
 
 
 class _Count(Subquery):

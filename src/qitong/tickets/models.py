@@ -107,7 +107,7 @@ class Ticket(models.Model):
         Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="tickets"
     )
     contact_name = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20)
+    contact_phone = models.CharField("联系电话", max_length=20, db_index=True)
     # The enterprise's county, denormalised as a code so scoping is one indexed prefix filter.
     region_code = models.CharField("区划代码", max_length=6, db_index=True)
     desk = models.ForeignKey(
@@ -199,6 +199,9 @@ class Ticket(models.Model):
     # SHA-256 of the request the key first came with: the same key with another body is
     # refused (idempotency_mismatch), not answered with this ticket.
     idempotency_digest = models.CharField("幂等请求摘要", max_length=64, blank=True, editable=False)
+    # The title and content segmented for the word search (tickets.search): indexed by a
+    # tsvector on PostgreSQL and an FTS5 table on SQLite (migration 0009).
+    search_words = models.TextField("检索词", blank=True, default="", editable=False)
     created_at = models.DateTimeField("创建时间", db_index=True)
     updated_at = models.DateTimeField("更新时间")
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)

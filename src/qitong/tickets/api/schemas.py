@@ -190,6 +190,14 @@ class TicketIn(Schema):
 
 
 class TicketFilter(Schema):
+    q: str = Field(
+        default="",
+        max_length=100,
+        description=(
+            "检索：工单编号（QT…）、统一社会信用代码（完整或前 6 位起）、电话（仅专席），"
+            "或标题与内容中的词（每个词都须出现；也匹配企业名称）"
+        ),
+    )
     state: list[str] = Field(
         default_factory=list,
         description="状态（可多个）",

@@ -34,6 +34,7 @@ from qitong.tickets.presenters import (
     reply_draft_for,
     timeline,
 )
+from qitong.tickets.search import ticket_search
 from qitong.tickets.selectors import overdue, ticket_get, tickets_led_by, tickets_visible_to
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.states import TicketState, TicketType
@@ -89,10 +90,17 @@ def _filtered(qs: QuerySet[Ticket], f: TicketFilter) -> QuerySet[Ticket]:
     return qs
 
 
-@router.get("/tickets", response=TicketPage, summary="工单列表（按范围、可筛选、游标分页）")
+@router.get(
+    "/tickets",
+    response=TicketPage,
+    summary="工单列表与检索（按范围、可筛选、游标分页；q 为工单编号、信用代码、电话或内容中的词）",
+)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str, Any]:
-    actor = actor_of(user_of(request))
-    if filters.department is not None and filters.department == actor.department_id:
+    user = user_of(request)
+    actor = actor_of(user)
+    if filters.q.strip():
+        scope = ticket_search(actor=actor, user=user, q=filters.q)  # within the scope
+    elif filters.department is not None and filters.department == actor.department_id:
         scope = tickets_led_by(actor)  # a department's own inbox: the indexed lead branch
     else:
         scope = tickets_visible_to(actor)

@@ -29,6 +29,7 @@ from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Due, compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
+from qitong.tickets.search import ticket_words
 from qitong.tickets.selectors import active_category
 from qitong.tickets.services.attachments import store_attachments
 from qitong.tickets.states import (
@@ -268,6 +269,7 @@ def _insert(
         created_by=user,
         idempotency_key=key[0],
         idempotency_digest=key[1],
+        search_words=ticket_words(data.title.strip() or content[:30], content),
         created_at=now,
         updated_at=now,
     )

@@ -1,0 +1,119 @@
+"""One ticket search for the desk box, the staff lists and `GET /api/v1/tickets?q=`: a QT
+number, a credit code (whole or its first digits), a phone number, or words of the title and
+content — always within the actor's scope (tickets_visible_to), newest first.
+
+Numbers, codes and phones are exact, indexed lookups. Words use the Chinese full-text
+machinery of the knowledge base (jieba's search-mode segmentation, knowledge.text): the
+segmented title and content are kept in `Ticket.search_words`, indexed by a generated
+tsvector with a GIN index on PostgreSQL and by an FTS5 table kept by triggers on SQLite
+(migration 0009). Every word of the query must occur (AND), among the newest CANDIDATES
+tickets containing them all; words that are part of enterprise names find those enterprises'
+tickets too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from qitong.accounts.actor import Actor
+from qitong.accounts.models import User
+from qitong.enterprises.models import Contact
+from qitong.enterprises.selectors import enterprises_visible_to, sees_contact_numbers
+from qitong.enterprises.validators import normalize_phone
+from qitong.knowledge.text import tokens
+from qitong.tickets.models import Ticket
+from qitong.tickets.selectors import tickets_visible_to
+
+FTS = "tickets_fts"  # SQLite FTS5 over tickets_ticket.search_words (migration 0009)
+NUMBER_RE = re.compile(r"^QT\d{14}$", re.IGNORECASE)
+CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+CREDIT_PREFIX_RE = re.compile(r"^(?=.*\d)[0-9A-HJ-NPQRTUWXY]{6,17}$")
+PHONE_LIKE_RE = re.compile(r"^[+\d\s\-()（）转]+$")
+MAX_TERMS = 8
+MAX_ENTERPRISES = 50  # enterprises whose name matches: their tickets are found too
+# A word search looks among the newest CANDIDATES tickets that contain every word (ids grow
+# with creation): a word in most appeals ("申请") would otherwise sort the whole ledger of
+# tickets for one page. More specific words reach further back.
+CANDIDATES = 5000
+
+
+def ticket_words(title: str, content: str) -> str:
+    """What the word search indexes for a ticket: its title and content, segmented."""
+    return " ".join(tokens(f"{title} {content}"))
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    kind: str  # number | credit_code | credit_prefix | phone | words | empty
+
+
+def classify(q: str) -> Query:
+    text = q.strip()
+    upper = text.upper().replace(" ", "")
+    if not text:
+        return Query(text, "empty")
+    if NUMBER_RE.match(upper):
+        return Query(upper, "number")
+    if CREDIT_RE.match(upper):
+        return Query(upper, "credit_code")
+    if PHONE_LIKE_RE.match(text) and len(re.sub(r"\D", "", text)) >= 7:
+        with contextlib.suppress(ValidationError):
+            return Query(normalize_phone(text).number, "phone")
+    if CREDIT_PREFIX_RE.match(upper) and not upper.isdigit():
+        return Query(upper, "credit_prefix")
+    return Query(text, "words")
+
+
+def ticket_search(*, actor: Actor, user: User, q: str) -> QuerySet[Ticket]:
+    """The actor's tickets matching `q` (see the module docstring); all of them for an empty
+    query. Ordered newest first."""
+    query = classify(q)
+    qs = tickets_visible_to(actor)
+    if query.kind == "empty":
+        return qs.order_by("-created_at", "-id")
+    if query.kind == "number":
+        qs = qs.filter(number=query.text)
+    elif query.kind == "credit_code":
+        qs = qs.filter(enterprise__credit_code=query.text)
+    elif query.kind == "credit_prefix":
+        qs = qs.filter(enterprise__credit_code__startswith=query.text)
+    elif query.kind == "phone":
+        if not sees_contact_numbers(user):
+            return qs.none()  # a reverse lookup by phone is the desk's (enterprises.selectors)
+        callers = Contact.objects.filter(phone=query.text).values("enterprise_id")
+        qs = qs.filter(Q(contact_phone=query.text) | Q(enterprise_id__in=callers))
+    else:
+        qs = _words(qs, user, query.text)
+    return qs.order_by("-created_at", "-id")
+
+
+def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
+    terms = list(dict.fromkeys(tokens(text)))[:MAX_TERMS]
+    if not terms:
+        return qs.none()
+    named = list(
+        enterprises_visible_to(user)
+        .filter(name__contains=text.strip())
+        .values_list("pk", flat=True)[:MAX_ENTERPRISES]
+    )
+    if connection.vendor == "postgresql":
+        # to_tsquery over our own tokens, each quoted: the AND of every term (GIN index).
+        tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
+        hit = RawSQL(
+            "search_vector @@ to_tsquery('simple', %s)", [tsquery], output_field=BooleanField()
+        )
+        newest = Ticket.objects.alias(hit=hit).filter(hit=True).order_by("-id")
+        matched = Q(id__in=newest.values("id")[:CANDIDATES])
+    else:
+        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rowid DESC LIMIT %s"  # nosec B608 # constant table name; values bound
+        matched = Q(id__in=RawSQL(sql, [match, CANDIDATES]))  # nosec B611 # constant SQL above
+    return qs.filter(matched | Q(enterprise_id__in=named)) if named else qs.filter(matched)
