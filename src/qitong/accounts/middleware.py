@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from qitong.accounts.otp import confirmed_device, otp_required_for
+from qitong.core.api import error_response
 
 # Paths a session may reach before its second factor (the code pages themselves, logging out).
 _OPEN = ("/accounts/otp/", "/accounts/logout/", "/static/", "/healthz")
@@ -37,13 +38,11 @@ class SecondFactorMiddleware:
             and not request.path.startswith(_OPEN)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "code": "otp_required",
-                        "message": "请先在页面上完成两步验证（身份验证器的 6 位数字）",
-                        "fields": {},
-                    },
-                    status=401,
+                return error_response(
+                    request,
+                    401,
+                    "otp_required",
+                    "请先在页面上完成两步验证（身份验证器的 6 位数字）",
                 )
             name = "accounts:otp_verify" if confirmed_device(user) else "accounts:otp_setup"  # type: ignore[arg-type]
             return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
@@ -66,13 +65,8 @@ class IdleTimeoutMiddleware:
             if isinstance(last, int) and now - last > limit:
                 logout(request)
                 if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {
-                            "code": "unauthenticated",
-                            "message": "长时间未操作，已自动退出，请重新登录",
-                            "fields": {},
-                        },
-                        status=401,
+                    return error_response(
+                        request, 401, "unauthenticated", "长时间未操作，已自动退出，请重新登录"
                     )
                 messages.info(request, f"超过 {limit // 60} 分钟未操作，已自动退出，请重新登录")
                 login = reverse("accounts:login")

@@ -33,7 +33,7 @@ from qitong.directory.models import Department, Desk, Region, RegionLevel, Speci
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.selectors import enterprise_search
 from qitong.ledger.models import Event
-from qitong.tickets.models import Ticket
+from qitong.tickets.queues import QueueRow, queue_rows
 from qitong.tickets.search import classify, ticket_search
 
 CALLER_LOOKUP_MIN_LENGTH = 2
@@ -48,8 +48,18 @@ class CallerLookup:
     truncated: bool
     too_short: bool
     # Tickets the query finds (a QT number the caller quotes, a credit code, words of an
-    # appeal): the newest CALLER_TICKET_LIMIT, within the desk's scope (tickets.search).
-    tickets: Sequence[Ticket] = ()
+    # appeal): the newest CALLER_TICKET_LIMIT, within the desk's scope (tickets.search), as
+    # queue rows (tickets/_queue_table.html reads `found.rows`).
+    found: FoundTickets | None = None
+
+    @property
+    def tickets(self) -> Sequence[QueueRow]:
+        return self.found.rows if self.found else ()
+
+
+@dataclass(frozen=True)
+class FoundTickets:
+    rows: Sequence[QueueRow]
 
 
 def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> CallerLookup:
@@ -59,13 +69,15 @@ def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> Ca
     q = q.strip()
     if len(q) < CALLER_LOOKUP_MIN_LENGTH:
         return CallerLookup(q, [], truncated=False, too_short=bool(q))
-    found = list(
-        ticket_search(actor=actor_of(user), user=user, q=q).select_related(
-            "enterprise", "lead_department"
-        )[:CALLER_TICKET_LIMIT]
+    actor = actor_of(user)
+    tickets = list(
+        ticket_search(actor=actor, user=user, q=q).select_related("enterprise", "lead_department")[
+            :CALLER_TICKET_LIMIT
+        ]
     )
+    found = FoundTickets(queue_rows(tickets, actor)) if tickets else None
     if classify(q).kind == "number":  # a ticket number names no enterprise
-        return CallerLookup(q, [], truncated=False, too_short=False, tickets=found)
+        return CallerLookup(q, [], truncated=False, too_short=False, found=found)
     primary = Prefetch(
         "contacts", queryset=Contact.objects.filter(is_primary=True), to_attr="primary_contacts"
     )
@@ -75,9 +87,7 @@ def caller_lookup(*, user: User, q: str, limit: int = CALLER_LOOKUP_LIMIT) -> Ca
         .prefetch_related(primary)
         .order_by("name", "pk")[: limit + 1]
     )
-    return CallerLookup(
-        q, rows[:limit], truncated=len(rows) > limit, too_short=False, tickets=found
-    )
+    return CallerLookup(q, rows[:limit], truncated=len(rows) > limit, too_short=False, found=found)
 
 
 class _Count(Subquery):

@@ -162,6 +162,12 @@ def desk_queue_defs(role: str) -> list[QueueDef]:
     return DESK_QUEUES + (DESK_LEAD_QUEUES if role == Role.DESK_LEAD else [])
 
 
+def queue_rows(tickets: Sequence[Ticket], actor: Actor) -> list[QueueRow]:
+    """Tickets as queue rows for `actor` (confidential ones without the enterprise), for any
+    list shown with tickets/_queue_table.html."""
+    return _rows(tickets, actor, clock.now())
+
+
 def _rows(tickets: Sequence[Ticket], actor: Actor, now: dt.datetime) -> list[QueueRow]:
     rows = []
     for ticket in tickets:
