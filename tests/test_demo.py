@@ -48,6 +48,11 @@ def table_counts() -> dict[str, int]:
 
 def test_demo_loads_the_inner_mongolia_reference_deployment_and_its_accounts() -> None:
     output = run_demo()
+    # Enterprises log in by SMS code: their rows name it instead of a password.
+    enterprise_row = next(line for line in output.splitlines() if line.startswith("enterprise "))
+    assert "qitong-demo" not in enterprise_row and "短信验证码" in enterprise_row
+    operator_row = next(line for line in output.splitlines() if line.startswith("operator "))
+    assert operator_row.rstrip().endswith("qitong-demo")
 
     assert Region.objects.filter(level=RegionLevel.CITY).count() == 12
     assert Region.objects.filter(level=RegionLevel.COUNTY).count() == 103

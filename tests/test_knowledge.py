@@ -307,6 +307,15 @@ def test_desk_suggestions_while_typing_are_scoped_to_the_callers_region(world: W
     handler = Client()
     handler.force_login(world.users["handler"])
     assert handler.get("/knowledge/suggest/", {"content": "补贴"}).status_code == 404
+    # The intake form posts: a long appeal (here ~2,000 汉字) fits, as no GET URL would.
+    long_appeal = "招了大学生有补贴吗" + "企业经营中遇到的情况说明" * 160
+    posted = client.post(
+        "/knowledge/suggest/", {"content": long_appeal, "credit_code": world.ent.credit_code}
+    )
+    assert posted.status_code == 200 and "一次性扩岗补助" in posted.content.decode()
+    from qitong.tickets.forms import IntakeForm
+
+    assert 'hx-post="/knowledge/suggest/"' in str(IntakeForm()["content"])
 
 
 def test_search_page_for_an_enterprise_uses_its_region(world: World) -> None:

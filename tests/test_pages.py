@@ -399,3 +399,15 @@ def test_csp_covers_the_admin_and_the_api_docs(world: World, path: str) -> None:
     assert "cdn." not in page and "https://" not in page.split("<body", 1)[0]
     if path.endswith("docs"):
         assert "/static/ninja/swagger-ui-bundle.js" in page
+
+
+@pytest.mark.django_db
+def test_opening_an_action_address_shows_a_chinese_page_with_a_way_back(world: World) -> None:
+    from tests.ticket_factories import ticket_in_state
+
+    ticket = ticket_in_state(world, "registered")
+    client = signed_in(world, "operator")
+    response = client.get(f"/tickets/{ticket.pk}/act/dispatch/")
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    page = html(response)
+    assert "请从页面上操作" in page and f'href="/tickets/{ticket.pk}/"' in page

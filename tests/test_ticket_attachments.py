@@ -143,7 +143,16 @@ def test_enterprise_rates_a_closed_ticket_once(world: World) -> None:
         act(world, ticket, "rate", "enterprise", rating=7)
     assert bad.value.fields == {"rating": "评价应为 1（非常不满意）到 5（非常满意）"}
     ticket = act(world, ticket, "rate", "enterprise", rating=5, comment="办理很及时")
-    assert ticket.enterprise_rating == 5
+    assert ticket.enterprise_rating == 5 and ticket.enterprise_comment == "办理很及时"
+    # The comment is shown: to the desk on the ticket page, to the enterprise on its own.
+    from django.urls import reverse
+
+    from tests.matrix import client_for
+
+    staff = client_for(world, "operator").get(reverse("tickets:detail", args=[ticket.pk]))
+    assert "评价意见" in staff.content.decode() and "办理很及时" in staff.content.decode()
+    own = client_for(world, "enterprise").get(reverse("portal:detail", args=[ticket.pk]))
+    assert "办理很及时" in own.content.decode()
     from qitong.core.errors import Conflict
 
     with pytest.raises(Conflict):

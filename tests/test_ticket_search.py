@@ -133,8 +133,8 @@ def test_words_are_indexed_in_the_same_transaction(world: World) -> None:
 
 
 def test_the_sqlite_index_triggers_exist() -> None:
-    """Altering a column of tickets_ticket rebuilds the table on SQLite and drops its
-    triggers: a later migration must re-create them (as 0009 does after its AlterField)."""
+    """Altering or adding a column of tickets_ticket rebuilds the table on SQLite and drops its
+    triggers (0010 did): after every migrate they are put back (tickets.apps, post_migrate)."""
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's index is a generated column")
     with connection.cursor() as cursor:
@@ -143,3 +143,19 @@ def test_the_sqlite_index_triggers_exist() -> None:
         )
         names = {r[0] for r in cursor.fetchall()}
     assert {"tickets_fts_insert", "tickets_fts_update", "tickets_fts_delete"} <= names
+
+
+def test_missing_triggers_are_put_back_and_the_index_rebuilt(world: World) -> None:
+    from qitong.tickets.search import sqlite_index_ensure
+
+    ticket = _file(world, "窗口排队时间过长")
+    if connection.vendor != "sqlite":
+        assert sqlite_index_ensure() is False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER tickets_fts_insert")
+    later = _file(world, "窗口排队仍然很长")  # written while the trigger was gone
+    assert _ids(world, "operator", "排队") == [ticket.pk]
+    assert sqlite_index_ensure() is True
+    assert _ids(world, "operator", "排队") == [later.pk, ticket.pk]
+    assert sqlite_index_ensure() is False

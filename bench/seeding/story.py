@@ -113,6 +113,7 @@ class Story:
             "extension_days": 0,
             "first_contact_resolution": False,
             "enterprise_rating": None,
+            "enterprise_comment": "",
             "due_register_at": None,
             "due_dispatch_at": None,
             "due_sign_at": None,

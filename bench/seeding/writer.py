@@ -121,6 +121,7 @@ TICKET = Table(
         ("extension_days", "i"),
         ("first_contact_resolution", "b"),
         ("enterprise_rating", "i"),
+        ("enterprise_comment", "s"),
         ("due_register_at", "t"),
         ("due_dispatch_at", "t"),
         ("due_sign_at", "t"),

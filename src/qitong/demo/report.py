@@ -20,11 +20,14 @@ def _pad(text: str, width: int) -> str:
 def accounts_table() -> str:
     """username / role / scope / password, aligned for a terminal with CJK double-width text."""
     users = {u.username: u for u in User.objects.filter(username__in=DEMO_ACCOUNTS)}
-    rows = [("用户名", "角色", "范围", "密码")]
+    rows = [("用户名", "角色", "范围", "密码 / 登录方式")]
     for username, account in DEMO_ACCOUNTS.items():
         user = users.get(username)
         role = Role(user.role).label if user else "（未创建）"
-        rows.append((username, str(role), account.scope, DEMO_PASSWORD if user else "-"))
+        # Enterprises log in by credit code + mobile + SMS code (printed by the console SMS
+        # backend), never by password.
+        how = "短信验证码（见终端输出）" if user and user.is_enterprise else DEMO_PASSWORD
+        rows.append((username, str(role), account.scope, how if user else "-"))
     widths = [max(_width(row[i]) for row in rows) for i in range(3)]
     lines = [
         "  ".join(_pad(cell, widths[i]) if i < 3 else cell for i, cell in enumerate(row))

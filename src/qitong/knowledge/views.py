@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
@@ -119,11 +119,14 @@ def _votes(version_id: int) -> dict[str, int]:
 
 
 @role_required(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
 def suggest(request: HttpRequest) -> HttpResponse:
-    """Articles for the appeal being typed at the desk, scoped to the caller's region."""
+    """Articles for the appeal being typed at the desk, scoped to the caller's region. The
+    intake form POSTs (an appeal of a few hundred 汉字 overflowed a GET URL: 414)."""
     user = user_of(request)
-    text = request.GET.get("content", "").strip()[:MAX_QUERY]
-    code = request.GET.get("credit_code", "").strip().upper()
+    data = request.POST if request.method == "POST" else request.GET
+    text = data.get("content", "").strip()[:MAX_QUERY]
+    code = data.get("credit_code", "").strip().upper()
     region = None
     if code:
         enterprise = (

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class TicketsConfig(AppConfig):
@@ -23,3 +24,12 @@ class TicketsConfig(AppConfig):
             Every("qitong-ticket-sweep", "qitong.tickets.tasks.sweep", 60, "工单时限催办与超期督办")
         )
         navigation.register_app(TICKET_NAVIGATION)
+        post_migrate.connect(_search_index, dispatch_uid="qitong-ticket-search-index")
+
+
+def _search_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    """After any migrate: the SQLite word index's triggers are in place (tickets.search)."""
+    if sender.label == "tickets":
+        from qitong.tickets.search import sqlite_index_ensure
+
+        sqlite_index_ensure(using)

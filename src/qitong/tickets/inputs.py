@@ -138,7 +138,7 @@ class ReplyIn(Input):
     result: str | None = Choice(
         "办理结果",
         ReplyResult.choices,
-        invalid="办理结果应为 resolved、partly_resolved 或 explained",
+        invalid="请选择办理结果：" + "、".join(str(label) for label in ReplyResult.labels),
     )
     explanation: str = Text("答复说明", rows=5)
     hint: ClassVar[str] = "答复经班长审核后告知企业并回访。"

@@ -171,6 +171,7 @@ class Ticket(models.Model):
     enterprise_rating = models.PositiveSmallIntegerField(
         "企业评价", null=True, blank=True, choices=Satisfaction.choices
     )
+    enterprise_comment = models.TextField("企业评价意见", blank=True, default="")
     # Deadlines per milestone (DESIGN "Clocks"); null = not applicable yet.
     due_register_at = models.DateTimeField("受理时限", null=True, blank=True)
     due_dispatch_at = models.DateTimeField("派单时限", null=True, blank=True)

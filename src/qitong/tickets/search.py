@@ -121,3 +121,47 @@ def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
         sql = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rowid DESC LIMIT %s"  # nosec B608 # constant table name; values bound
         matched = Q(id__in=RawSQL(sql, [match, CANDIDATES]))  # nosec B611 # constant SQL above
     return qs.filter(matched | Q(enterprise_id__in=named)) if named else qs.filter(matched)
+
+
+# --- keeping the SQLite index ------------------------------------------------------------------
+
+# The triggers that keep tickets_fts (migration 0009). Django rebuilds a SQLite table to alter
+# or add most columns, which drops its triggers: after every migrate they are put back, and the
+# index rebuilt from the table if any was missing (tickets.apps, post_migrate).
+SQLITE_TRIGGERS = {
+    "tickets_fts_insert": """CREATE TRIGGER IF NOT EXISTS tickets_fts_insert
+        AFTER INSERT ON tickets_ticket BEGIN
+          INSERT INTO tickets_fts (rowid, search_words) VALUES (new.id, new.search_words);
+        END""",
+    "tickets_fts_delete": """CREATE TRIGGER IF NOT EXISTS tickets_fts_delete
+        AFTER DELETE ON tickets_ticket BEGIN
+          INSERT INTO tickets_fts (tickets_fts, rowid, search_words)
+          VALUES ('delete', old.id, old.search_words);
+        END""",
+    "tickets_fts_update": """CREATE TRIGGER IF NOT EXISTS tickets_fts_update
+        AFTER UPDATE OF search_words ON tickets_ticket BEGIN
+          INSERT INTO tickets_fts (tickets_fts, rowid, search_words)
+          VALUES ('delete', old.id, old.search_words);
+          INSERT INTO tickets_fts (rowid, search_words) VALUES (new.id, new.search_words);
+        END""",
+}
+
+
+def sqlite_index_ensure(using: str = "default") -> bool:
+    """Re-create missing index triggers and rebuild the index; True if anything was missing."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor != "sqlite" or FTS not in conn.introspection.table_names():
+        return False
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets_ticket'"
+        )
+        present = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in SQLITE_TRIGGERS if name not in present]
+        for name in missing:
+            cursor.execute(SQLITE_TRIGGERS[name])
+        if missing:
+            cursor.execute(f"INSERT INTO {FTS} ({FTS}) VALUES ('rebuild')")  # nosec B608 # constant table name
+    return bool(missing)

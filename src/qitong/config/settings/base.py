@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qitong.core.middleware.ApiErrorShapeMiddleware",
+    "qitong.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 # One API request may carry up to this much (JSON with base64 attachments: one 20 MB file is

@@ -135,7 +135,9 @@ class IntakeForm(TicketFieldsForm):
         # Knowledge-base suggestions while the appeal is typed (knowledge.views.suggest).
         self.fields["content"].widget.attrs.update(
             {
-                "hx-get": reverse("knowledge:suggest"),
+                "hx-post": reverse(
+                    "knowledge:suggest"
+                ),  # POST: a long appeal overflowed a GET URL (414)
                 "hx-trigger": "input changed delay:400ms",
                 "hx-target": "#kb-suggest",
                 "hx-swap": "innerHTML",  # the form itself swaps nothing

@@ -247,9 +247,9 @@ def _supplement(ctx: Ctx) -> None:
 
 @TICKET.handles("rate")
 def _rate(ctx: Ctx) -> None:
-    rating = ctx.args(I.RateIn).rating
-    ctx.payload["rating"] = rating
-    ctx.set(enterprise_rating=rating)
+    given = ctx.args(I.RateIn)
+    ctx.payload["rating"] = given.rating
+    ctx.set(enterprise_rating=given.rating, enterprise_comment=given.comment)
 
 
 def _oversight(ctx: Ctx, flag: str, kind: str, text: str) -> None:
