@@ -327,7 +327,7 @@ def test_auditor_page_lists_events_and_a_sound_chain(world: World) -> None:
     count = Event.objects.count()
     assert count >= 1
     assert "台账完整" in page and f"全部 {count} 条事件" in page
-    assert "创建 API 令牌" in page and "token_create" in page
+    assert "创建 API 令牌" in page and "token_create" not in page  # words, not codes
     assert "admin" in page and "系统管理员" in page
 
 
@@ -345,6 +345,31 @@ def test_auditor_page_shows_latest_fifty_events_newest_first(world: World) -> No
         for minute in range(54, 4, -1)
     ]
     assert times == expected
+    older = html(signed_in(world, "auditor").get(reverse("dashboards:auditor"), {"page": 2}))
+    assert len(re.findall(r'data-label="时间">', older)) == 5 and "上一页" in older
+
+
+@pytest.mark.django_db
+def test_auditor_ledger_shows_tickets_by_number_in_words_and_filters(world: World) -> None:
+    from tests.ticket_factories import ticket_in_state
+
+    ticket = ticket_in_state(world, "dispatched")
+    client = signed_in(world, "auditor")
+    page = html(client.get(reverse("dashboards:auditor")))
+    detail = reverse("tickets:detail", args=[ticket.pk])
+    assert f'<a class="mono" href="{detail}">{ticket.number}</a>' in page
+    assert "派单" in page and "→ 待签收" in page
+    assert "dispatched" not in page and "工单 #" not in page
+    only = html(client.get(reverse("dashboards:auditor"), {"subject": ticket.number}))
+    assert len(re.findall(r'data-label="时间">', only)) == ticket_events(ticket)
+    by_actor = html(client.get(reverse("dashboards:auditor"), {"action": "dispatch"}))
+    assert len(re.findall(r'data-label="时间">', by_actor)) == 1
+    none = html(client.get(reverse("dashboards:auditor"), {"from": "2099-01-01"}))
+    assert "没有符合条件的台账事件" in none
+
+
+def ticket_events(ticket) -> int:  # type: ignore[no-untyped-def]
+    return Event.objects.filter(subject_type="tickets.ticket", subject_id=str(ticket.pk)).count()
 
 
 @pytest.mark.django_db

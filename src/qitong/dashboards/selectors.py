@@ -6,6 +6,7 @@ labelled empty states until then, never invented numbers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,8 +34,11 @@ from qitong.directory.models import Department, Desk, Region, RegionLevel, Speci
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.selectors import enterprise_search
 from qitong.ledger.models import Event
+from qitong.tickets.models import Ticket
 from qitong.tickets.queues import QueueRow, queue_rows
 from qitong.tickets.search import classify, ticket_search
+from qitong.tickets.transitions import TICKET
+from qitong.workflow.machine import MACHINES
 
 CALLER_LOOKUP_MIN_LENGTH = 2
 CALLER_LOOKUP_LIMIT = 20
@@ -243,14 +247,22 @@ class EventRow:
     subject_label: str
     subject_display: str
     action_label: str
+    state_label: str = ""
+    url: str = ""  # the subject's own page, where there is one
 
 
-# Whole action codes with their own wording; other codes are "<model>_<verb>" (ledger.modeladmin).
+# Whole action codes with their own wording; other codes are "<model>_<verb>" (ledger.modeladmin)
+# or a workflow action (its machine's label, workflow.machine.MACHINES).
 ACTION_LABELS = {
     "token_create": "创建 API 令牌",  # nosec B105 # a message or a public constant, not a password
     "token_revoke": "吊销 API 令牌",  # nosec B105 # a message or a public constant, not a password
     "user_create": "创建账号",
     "user_scope_change": "变更角色或工作范围",
+    "otp_setup": "启用两步验证",
+    "otp_reset": "重置两步验证",
+    "contacts_reveal": "查看完整联系电话",
+    "merged_in": "合并了重复工单",
+    "holidays_load": "载入年度节假日安排",
 }
 VERB_LABELS = {
     "create": "新建",
@@ -261,10 +273,15 @@ VERB_LABELS = {
 }
 
 
-def action_label(action: str, subject_label: str) -> str:
-    """Chinese wording of a ledger action for people; the raw code stays beside it."""
+def action_label(action: str, subject_label: str, subject_type: str = "") -> str:
+    """Chinese wording of a ledger action for people."""
     if action in ACTION_LABELS:
         return ACTION_LABELS[action]
+    machine = MACHINES.get(subject_type)
+    if machine is not None and action in machine.names:
+        return machine.label(action)
+    if action == "create":
+        return f"新建{subject_label}"
     verb = action.rsplit("_", 1)[-1]
     if verb in VERB_LABELS and "_" in action:
         return f"{VERB_LABELS[verb]}{subject_label}"
@@ -278,17 +295,93 @@ def _subject_label(subject_type: str) -> str:
         return subject_type
 
 
+LEDGER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    subject_type: str = ""
+    subject: str = ""  # a ticket number (QT…) or the subject's id
+    actor: str = ""  # part of the actor's name
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    rows: list[EventRow]
+    page: int
+    has_next: bool
+
+
+def ledger_subject_types() -> list[tuple[str, str]]:
+    """(code, Chinese label) of every subject type the ledger holds, for the filter."""
+    types = Event.objects.order_by().values_list("subject_type", flat=True).distinct()
+    return sorted(((t, _subject_label(t)) for t in types), key=lambda pair: pair[1])
+
+
+def ledger_events(*, filters: LedgerFilter, page: int = 1) -> LedgerPage:
+    """The auditor's ledger page: newest first, filtered, LEDGER_PAGE a page (read-only, all
+    scopes). Tickets show their QT number and link to their page."""
+    qs = Event.objects.order_by("-occurred_at", "-pk")
+    if filters.subject_type:
+        qs = qs.filter(subject_type=filters.subject_type)
+    subject = filters.subject.strip()
+    if subject:
+        if subject.upper().startswith("QT"):
+            pk = Ticket.objects.filter(number=subject.upper()).values_list("pk", flat=True).first()
+            qs = qs.filter(subject_type=TICKET.name, subject_id=str(pk or 0))
+        else:
+            qs = qs.filter(subject_id=subject[:64])
+    if filters.actor.strip():
+        qs = qs.filter(actor_display__contains=filters.actor.strip()[:100])
+    if filters.action:
+        qs = qs.filter(action=filters.action[:60])
+    if filters.date_from:
+        qs = qs.filter(occurred_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(occurred_at__date__lte=filters.date_to)
+    offset = (page - 1) * LEDGER_PAGE
+    events = list(qs[offset : offset + LEDGER_PAGE + 1])
+    return LedgerPage(_rows(events[:LEDGER_PAGE]), page, len(events) > LEDGER_PAGE)
+
+
 def latest_events(*, limit: int = 50) -> list[EventRow]:
-    """The newest ledger events across all subjects, for the auditor (read-only, all scopes)."""
-    events = Event.objects.order_by("-occurred_at", "-pk")[:limit]
+    """The newest ledger events across all subjects."""
+    return _rows(list(Event.objects.order_by("-occurred_at", "-pk")[:limit]))
+
+
+def _rows(events: list[Event]) -> list[EventRow]:
     labels: dict[str, str] = {}
+    ticket_ids = {int(e.subject_id) for e in events if e.subject_type == TICKET.name}
+    numbers = dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "number"))
     rows = []
     for event in events:
         if event.subject_type not in labels:
             labels[event.subject_type] = _subject_label(event.subject_type)
-        display = event.payload.get("display", "") if isinstance(event.payload, dict) else ""
         label = labels[event.subject_type]
-        rows.append(EventRow(event, label, str(display), action_label(event.action, label)))
+        display = event.payload.get("display", "") if isinstance(event.payload, dict) else ""
+        url = ""
+        if event.subject_type == TICKET.name:
+            display = numbers.get(int(event.subject_id), "")
+            url = reverse("tickets:detail", args=[event.subject_id])
+        machine = MACHINES.get(event.subject_type)
+        state = (
+            machine.state_labels.get(event.to_state, event.to_state)
+            if machine and event.to_state
+            else ""
+        )
+        rows.append(
+            EventRow(
+                event,
+                label,
+                str(display),
+                action_label(event.action, label, event.subject_type),
+                state,
+                url,
+            )
+        )
     return rows
 
 

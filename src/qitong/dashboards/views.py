@@ -207,8 +207,32 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.AUDITOR)
 def auditor(request: HttpRequest) -> HttpResponse:
+    """The ledger, verified, with filters (subject, actor, action, dates) in the URL."""
+    get = request.GET
+
+    def day(name: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(get.get(name, "").strip()) if get.get(name) else None
+        except ValueError:
+            return None
+
+    filters = selectors.LedgerFilter(
+        subject_type=get.get("subject_type", "").strip(),
+        subject=get.get("subject", "").strip(),
+        actor=get.get("actor", "").strip(),
+        action=get.get("action", "").strip(),
+        date_from=day("from"),
+        date_to=day("to"),
+    )
+    page = selectors.ledger_events(filters=filters, page=page_number(request))
+    query = get.copy()
+    query.pop("page", None)
     context = {
-        "events": selectors.latest_events(limit=50),
+        "page": page,
+        "events": page.rows,
+        "filters": filters,
+        "subject_types": selectors.ledger_subject_types(),
+        "query": query.urlencode(),
         "verify": ledger_verify(),
     }
     return render(request, "dashboards/auditor.html", context)

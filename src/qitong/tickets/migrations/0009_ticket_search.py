@@ -17,6 +17,7 @@ PG_BACKWARD = [
 SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE tickets_fts USING fts5(search_words, content='tickets_ticket', "
     "content_rowid='id', tokenize = 'unicode61 remove_diacritics 0')",
+    "INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild')",
     """CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets_ticket BEGIN
          INSERT INTO tickets_fts (rowid, search_words) VALUES (new.id, new.search_words);
        END""",
@@ -79,11 +80,13 @@ class Migration(migrations.Migration):
             name='contact_phone',
             field=models.CharField(db_index=True, max_length=20, verbose_name='联系电话'),
         ),
-        # After the field changes: on SQLite, altering a column rebuilds the table, which
-        # drops its triggers (tests/test_ticket_search.py checks they exist).
+        # Existing tickets get their words first, then the index is built over them: an
+        # update trigger on an external-content FTS5 table "deletes" the old words, which
+        # corrupts the index for a row it never held. (After the field changes: on SQLite,
+        # altering a column rebuilds the table, which drops its triggers.)
+        migrations.RunPython(_fill, migrations.RunPython.noop),
         migrations.RunPython(
             _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
             _run({"postgresql": PG_BACKWARD, "sqlite": SQLITE_BACKWARD}),
         ),
-        migrations.RunPython(_fill, migrations.RunPython.noop),
     ]
