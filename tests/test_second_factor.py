@@ -147,3 +147,41 @@ def test_a_busy_session_stays(world: World) -> None:
     session.save()
     assert client.get("/api/v1/me").status_code == 200
     assert client.session[LAST_SEEN] >= int(time.time()) - 5  # the clock moved on
+
+
+def test_htmx_requests_of_an_ended_session_get_the_login_event(world: World) -> None:
+    """htmx would draw the login page inside the form's target: it gets 401 and an event
+    naming the right login page with `next` = the page the user is on."""
+    import json
+
+    anonymous = Client()
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/desk/?q=abc"}
+    staff = anonymous.get("/desk/", {"q": "测试"}, headers=headers)
+    assert staff.status_code == 401
+    event = json.loads(staff["HX-Trigger"])["qitong:login-expired"]
+    assert event["login"] == "/accounts/login/?next=%2Fdesk%2F%3Fq%3Dabc"
+    portal = anonymous.post(
+        "/my/tickets/new/",
+        {"content": "x"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/my/tickets/new/"},
+    )
+    assert portal.status_code == 401
+    assert json.loads(portal["HX-Trigger"])["qitong:login-expired"]["login"].startswith(
+        "/accounts/enterprise/login/?next=%2Fmy%2Ftickets%2Fnew%2F"
+    )
+    plain = anonymous.get("/desk/")  # without htmx: the ordinary redirect to the login page
+    assert plain.status_code == 302 and plain["Location"].startswith("/accounts/login/")
+
+
+@override_settings(QITONG_IDLE_TIMEOUT_MINUTES=30)
+def test_an_idle_session_ends_for_htmx_with_the_event(world: World) -> None:
+    client = _login(world, "operator")
+    session = client.session
+    session[LAST_SEEN] = int(time.time()) - 31 * 60
+    session.save()
+    response = client.get(
+        "/desk/",
+        {"q": "测试"},
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/desk/"},
+    )
+    assert response.status_code == 401 and "qitong:login-expired" in response["HX-Trigger"]

@@ -3,9 +3,10 @@ idle timeout (QITONG_IDLE_TIMEOUT_MINUTES, 30 by default)."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -74,3 +75,32 @@ class IdleTimeoutMiddleware:
             if not isinstance(last, int) or now - last >= 60:  # one session write a minute
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
+
+
+class HtmxLoginMiddleware:
+    """An htmx request whose session has ended (logged out, idle, expired) is sent to the login
+    page like any other; htmx would then draw that page inside the form's target, or silently
+    nothing. Instead it answers 401 with an `qitong:login-expired` event naming the login page
+    (the enterprise's for portal pages) with `next` = the page the user is on: app.js shows
+    it, the typed form stays on the page, and the user submits again after logging in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") != "true" or response.status_code not in (301, 302):
+            return response
+        staff, enterprise = reverse("accounts:login"), reverse("accounts:enterprise_login")
+        location = urlsplit(response.get("Location", "")).path
+        if location not in (staff, enterprise):
+            return response
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path or "/"
+        if current.query:
+            page = f"{page}?{current.query}"
+        login = enterprise if page.startswith("/my/") or location == enterprise else staff
+        event = {"qitong:login-expired": {"login": f"{login}?{urlencode({'next': page})}"}}
+        expired = HttpResponse(status=401)
+        expired["HX-Trigger"] = json.dumps(event, ensure_ascii=False)
+        return expired

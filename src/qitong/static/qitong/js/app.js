@@ -64,8 +64,27 @@
     toastTimer = window.setTimeout(function () { box.hidden = true; }, 6000);
   }
 
+  // The session ended while the user was typing (accounts.middleware.HtmxLoginMiddleware):
+  // say so where it stays visible, with a login that opens beside this page, so that what was
+  // typed here is kept and can be submitted again after logging in.
+  document.addEventListener("qitong:login-expired", function (event) {
+    var box = document.getElementById("session-expired");
+    if (!box) {
+      return;
+    }
+    var link = box.querySelector("a");
+    if (link && event.detail && event.detail.login) {
+      link.setAttribute("href", event.detail.login);
+    }
+    box.hidden = false;
+    box.focus();
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 401) {
+      return;  // qitong:login-expired has shown the way back in
+    }
     if (status === 403) {
       toast("页面已过期或无权操作，请刷新页面后重试。");
     } else if (status === 404) {
