@@ -889,7 +889,11 @@ def test_enterprise_submits_online_with_an_attachment(world: World) -> None:
     client = client_for(world, "enterprise")
     form = html(client.get("/my/tickets/new/"))
     assert 'value="13800000001"' in form  # the contact phone is prefilled
+    assert re.search(
+        r'<input type="file" name="attachments"[^>]* multiple', form
+    )  # several at once
     upload = SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf")
+    second = SimpleUploadedFile("授权书.pdf", PDF, content_type="application/pdf")
     response = client.post(
         "/my/tickets/new/",
         {
@@ -898,14 +902,15 @@ def test_enterprise_submits_online_with_an_attachment(world: World) -> None:
             "content": "申请贷款贴息需要哪些材料？",
             "contact_phone": "13800000001",
             "idempotency_key": "e-1",
-            "attachments": [upload],
+            "attachments": [upload, second],
         },
         headers=HX,
     )
     ticket = Ticket.objects.get()
     assert response.headers["HX-Redirect"] == f"/my/tickets/{ticket.pk}/"
     assert (ticket.state, ticket.channel, ticket.enterprise) == (S.SUBMITTED, "web", world.ent)
-    assert Attachment.objects.get(ticket=ticket).original_name == "营业执照.pdf"
+    names = set(Attachment.objects.filter(ticket=ticket).values_list("original_name", flat=True))
+    assert names == {"营业执照.pdf", "授权书.pdf"}
     page = html(client.get(f"/my/tickets/{ticket.pk}/"))
     assert "诉求已提交，工单编号" in page and "营业执照.pdf" in page and "已提交，等待受理" in page
 

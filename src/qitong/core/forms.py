@@ -27,7 +27,7 @@ def new_idempotency_key() -> str:
 
 
 class MultipleFileInput(forms.ClearableFileInput):
-    allow_multipleselect_widgeted = True
+    allow_multiple_selected = True  # <input multiple>: several files in one pick
 
 
 class MultipleFileField(forms.FileField):
