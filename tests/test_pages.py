@@ -155,8 +155,9 @@ def test_caller_lookup_reads_contacts_in_one_query_not_one_per_row(
 ) -> None:
     client = signed_in(world, "operator")
     # session, user, the desk and its region (the scope), enterprises, their primary contacts;
-    # the ticket search: the enterprises named by the words, then the tickets
-    with django_assert_num_queries(8) as one:
+    # the ticket search: the enterprises named by the words, the word matches, the named
+    # enterprises' tickets, then the page of tickets
+    with django_assert_num_queries(9) as one:
         lookup(client, "测试科技")
     for n in range(2, 7):
         factories.enterprise(

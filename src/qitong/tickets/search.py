@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -100,6 +101,11 @@ def ticket_search(*, actor: Actor, user: User, q: str) -> QuerySet[Ticket]:
 
 
 def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
+    """Tickets containing every word (the newest CANDIDATES of them), or of the enterprises
+    the words name. With named enterprises the candidates are read first as ids and the scope
+    applied to them: as one query with an OR, PostgreSQL walked a department's whole scope
+    by date testing each ticket (540 ms at 200,000 tickets); without, one subquery is faster
+    than sending 5,000 ids back."""
     terms = list(dict.fromkeys(tokens(text)))[:MAX_TERMS]
     if not terms:
         return qs.none()
@@ -108,6 +114,19 @@ def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
         .filter(name__contains=text.strip())
         .values_list("pk", flat=True)[:MAX_ENTERPRISES]
     )
+    if not named:
+        return qs.filter(id__in=_word_matches(terms))
+    ids = list(_word_matches(terms)) if connection.vendor == "postgresql" else _sqlite_ids(terms)
+    ids += list(
+        Ticket.objects.filter(enterprise_id__in=named)
+        .order_by("-id")
+        .values_list("id", flat=True)[:CANDIDATES]
+    )
+    return qs.filter(id__in=ids)
+
+
+def _word_matches(terms: list[str]) -> Any:
+    """The newest CANDIDATES tickets containing every term, as a subquery of ids."""
     if connection.vendor == "postgresql":
         # to_tsquery over our own tokens, each quoted: the AND of every term (GIN index).
         tsquery = " & ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in terms)
@@ -115,12 +134,21 @@ def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
             "search_vector @@ to_tsquery('simple', %s)", [tsquery], output_field=BooleanField()
         )
         newest = Ticket.objects.alias(hit=hit).filter(hit=True).order_by("-id")
-        matched = Q(id__in=newest.values("id")[:CANDIDATES])
-    else:
-        match = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        sql = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rowid DESC LIMIT %s"  # nosec B608 # constant table name; values bound
-        matched = Q(id__in=RawSQL(sql, [match, CANDIDATES]))  # nosec B611 # constant SQL above
-    return qs.filter(matched | Q(enterprise_id__in=named)) if named else qs.filter(matched)
+        return newest.values_list("id", flat=True)[:CANDIDATES]
+    return RawSQL(_SQLITE_MATCH, [_fts_match(terms), CANDIDATES])  # nosec B611 # constant SQL
+
+
+_SQLITE_MATCH = f"SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s ORDER BY rowid DESC LIMIT %s"  # nosec B608 # constant table name; values bound
+
+
+def _fts_match(terms: list[str]) -> str:
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _sqlite_ids(terms: list[str]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(_SQLITE_MATCH, [_fts_match(terms), CANDIDATES])
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 # --- keeping the SQLite index ------------------------------------------------------------------
