@@ -366,3 +366,21 @@ def test_transactional_db_fixture_and_triggers_after_flush(transactional_db):
         raw("UPDATE ledger_event SET action = 'forged'")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         raw("DELETE FROM ledger_event")
+
+
+@pytest.mark.django_db
+def test_the_append_only_triggers_are_put_back_after_a_migrate():
+    """A migration that alters ledger_event on SQLite rebuilds the table without its triggers;
+    the post_migrate guard restores them (PostgreSQL keeps triggers through ALTER TABLE)."""
+    from django.apps import apps as django_apps
+
+    from qitong.ledger.apps import _append_only
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    raw(DROP_UPDATE_GUARD["sqlite"])
+    raw(DROP_DELETE_GUARD["sqlite"])
+    _append_only(django_apps.get_app_config("ledger"))
+    event = append(1)[0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Event.objects.filter(pk=event.pk).delete()
