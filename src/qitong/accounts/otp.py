@@ -21,7 +21,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathImage
 
 from qitong.accounts.models import User
-from qitong.core import clock
 from qitong.core.errors import ValidationFailed
 from qitong.ledger.services import ledger_record
 
@@ -61,21 +60,23 @@ def qr_svg(device: TOTPDevice) -> str:
     return text[text.index("<svg") :]  # without the XML declaration
 
 
-def _check_code(code: str) -> str:
+def _accept(device: TOTPDevice, code: str, wrong: str) -> None:
+    """The device's current code, or ValidationFailed: malformed, throttled (django-otp's
+    doubling delay after each wrong code) or wrong/replayed."""
     code = code.strip().replace(" ", "")
     if not (code.isascii() and code.isdigit() and len(code) == 6):
         raise ValidationFailed(fields={"code": "请输入身份验证器上的 6 位数字"})
-    return code
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationFailed(fields={"code": "错误次数过多，请稍候再试"})
+    if not device.verify_token(code):
+        raise ValidationFailed(fields={"code": wrong})
 
 
 def otp_confirm(request: HttpRequest, *, user: User, code: str) -> TOTPDevice:
     """Confirm the device being set up with its first code; the session is then verified."""
     device = pending_device(user)
-    allowed, _ = device.verify_is_allowed()
-    if not allowed:
-        raise ValidationFailed(fields={"code": "错误次数过多，请稍候再试"})
-    if not device.verify_token(_check_code(code)):
-        raise ValidationFailed(fields={"code": "验证码不正确或已过期，请输入当前显示的 6 位数字"})
+    _accept(device, code, "验证码不正确或已过期，请输入当前显示的 6 位数字")
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one device per user
         device.confirmed = True
@@ -85,7 +86,7 @@ def otp_confirm(request: HttpRequest, *, user: User, code: str) -> TOTPDevice:
             subject_id=user.pk,
             action="otp_setup",
             actor=user,
-            payload={"device": device.pk, "at": clock.now().isoformat()},
+            payload={"device": device.pk},
         )
     otp_login(request, device)
     return device
@@ -96,11 +97,7 @@ def otp_verify(request: HttpRequest, *, user: User, code: str) -> None:
     device = confirmed_device(user)
     if device is None:
         raise ValidationFailed(fields={"code": "尚未设置身份验证器"})
-    allowed, _ = device.verify_is_allowed()
-    if not allowed:
-        raise ValidationFailed(fields={"code": "错误次数过多，请稍候再试"})
-    if not device.verify_token(_check_code(code)):
-        raise ValidationFailed(fields={"code": "验证码不正确或已过期"})
+    _accept(device, code, "验证码不正确或已过期")
     otp_login(request, device)
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qitong.accounts import otp, services
@@ -147,7 +147,7 @@ def otp_verify_view(request: HttpRequest) -> HttpResponse:
     """The second step after the password: the 6 digits of the user's authenticator."""
     user = user_of(request)
     if otp.confirmed_device(user) is None:
-        return redirect(f"{reverse('accounts:otp_setup')}?next={_next(request)}")
+        return redirect(f"{reverse('accounts:otp_setup')}?{urlencode({'next': _next(request)})}")
     form = OtpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -171,7 +171,7 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
     a working device needs the session to have been verified with it first."""
     user = user_of(request)
     if otp.confirmed_device(user) is not None and not request.user.is_verified():  # type: ignore[union-attr]
-        return redirect(f"{reverse('accounts:otp_verify')}?next={_next(request)}")
+        return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': _next(request)})}")
     device = otp.pending_device(user)
     form = OtpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

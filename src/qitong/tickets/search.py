@@ -26,7 +26,11 @@ from django.db.models.expressions import RawSQL
 from qitong.accounts.actor import Actor
 from qitong.accounts.models import User
 from qitong.enterprises.models import Contact
-from qitong.enterprises.selectors import enterprises_visible_to, sees_contact_numbers
+from qitong.enterprises.selectors import (
+    enterprises_visible_to,
+    looks_like_phone,
+    sees_contact_numbers,
+)
 from qitong.enterprises.validators import normalize_phone
 from qitong.knowledge.text import tokens
 from qitong.tickets.models import Ticket
@@ -36,7 +40,6 @@ FTS = "tickets_fts"  # SQLite FTS5 over tickets_ticket.search_words (migration 0
 NUMBER_RE = re.compile(r"^QT\d{14}$", re.IGNORECASE)
 CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 CREDIT_PREFIX_RE = re.compile(r"^(?=.*\d)[0-9A-HJ-NPQRTUWXY]{6,17}$")
-PHONE_LIKE_RE = re.compile(r"^[+\d\s\-()（）转]+$")
 MAX_TERMS = 8
 MAX_ENTERPRISES = 50  # enterprises whose name matches: their tickets are found too
 # A word search looks among the newest CANDIDATES tickets that contain every word (ids grow
@@ -65,7 +68,7 @@ def classify(q: str) -> Query:
         return Query(upper, "number")
     if CREDIT_RE.match(upper):
         return Query(upper, "credit_code")
-    if PHONE_LIKE_RE.match(text) and len(re.sub(r"\D", "", text)) >= 7:
+    if looks_like_phone(text):
         with contextlib.suppress(ValidationError):
             return Query(normalize_phone(text).number, "phone")
     if CREDIT_PREFIX_RE.match(upper) and not upper.isdigit():
