@@ -27,6 +27,7 @@ from bench.seeding.distributions import (
 )
 from bench.seeding.story import FINAL, SUPERVISED, WITHDRAWABLE, Ev, Result, Story, hours, weighted
 from bench.seeding.world import SYSTEM, Deadlines, Dept, EntRef, Person, World
+from qitong.core.workdays import working_minutes
 
 
 @functools.lru_cache(maxsize=65536)
@@ -235,6 +236,8 @@ def _dispatch(story: Story) -> None:
             )
         f["lead_department_id"] = lead.id
         f["assist_pending"] = [d.id for d in assisting]
+        f["dispatched_at"] = f["dispatched_at"] or at
+        f["lead_since"] = at
         payload.update(
             department=lead.id, department_name=lead.name, assisting=[d.id for d in assisting]
         )
@@ -249,6 +252,7 @@ def _dispatch(story: Story) -> None:
 
     def sign(at: dt.datetime, payload: dict[str, Any]) -> None:
         story.assignments[0]["signed_at"] = at
+        f.update(signed_at=at, signed_on_time=at <= f["due_sign_at"])
         story.resume("reply", f["due_reply_at"], at)
 
     delay = hours(rng, 0.5, 0.8, cap=4) if urgent else hours(rng, 6, 1.0, cap=24 * 6)
@@ -283,6 +287,11 @@ def _dispatch(story: Story) -> None:
         payload.update(explanation=explanation, result=result)
         f.update(reply_result=result, reply_text=explanation)
         story.assignments[0]["replied_at"] = at
+        f.update(
+            replied_at=at,
+            replied_on_time=at <= f["due_reply_at"],
+            reply_minutes=working_minutes(f["lead_since"], at, story.deadlines.calendar),
+        )
         story.stop()
 
     at = max(signed_at + took, story.last_at + dt.timedelta(minutes=30))  # after any opinion

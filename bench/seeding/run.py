@@ -28,6 +28,7 @@ from bench.seeding.world import Deadlines, World
 from qitong.core import clock
 from qitong.core.workdays import LOCAL_TZ, WorkCalendar
 from qitong.tickets.models import Ticket, TicketCounter
+from qitong.tickets.rollup import rollup_rebuild
 
 Out = Callable[[str], None]
 DAY = 86400
@@ -337,6 +338,8 @@ def _finish(used: dict[dt.date, int], analyze: bool, out: Out) -> None:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Ticket]):
                 cursor.execute(sql)
+    out("  重建热线统计汇总…")
+    rollup_rebuild()
     if not analyze:
         return
     out("  更新统计信息（ANALYZE）…")

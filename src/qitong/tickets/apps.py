@@ -25,6 +25,7 @@ class TicketsConfig(AppConfig):
         )
         navigation.register_app(TICKET_NAVIGATION)
         post_migrate.connect(_search_index, dispatch_uid="qitong-ticket-search-index")
+        post_migrate.connect(_rollup, dispatch_uid="qitong-ticket-rollup")
 
 
 def _search_index(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
@@ -33,3 +34,12 @@ def _search_index(sender: AppConfig, using: str = "default", **kwargs: object) -
         from qitong.tickets.search import sqlite_index_ensure
 
         sqlite_index_ensure(using)
+
+
+def _rollup(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    """After any migrate: tickets that exist are counted in the hotline rollup (a database
+    migrated from before the rollup gets it built once, from the backfilled facts)."""
+    if sender.label == "tickets":
+        from qitong.tickets.rollup import rollup_ensure
+
+        rollup_ensure(using)

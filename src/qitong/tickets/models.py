@@ -188,6 +188,15 @@ class Ticket(models.Model):
     # of a milestone, e.g. after a redo, clears them).
     reminded_for = models.CharField("已催办环节", max_length=10, blank=True)
     escalated_for = models.CharField("已督办环节", max_length=10, blank=True)
+    # What the hotline's indicators count (tickets.facts), kept for the current lead department.
+    dispatched_at = models.DateTimeField("首次派单时间", null=True, blank=True)
+    lead_since = models.DateTimeField("派至现主办单位时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    signed_on_time = models.BooleanField("按时签收", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    replied_on_time = models.BooleanField("按时答复", null=True, blank=True)
+    reply_minutes = models.PositiveIntegerField("答复用时（工作分钟）", null=True, blank=True)
+    returned_count = models.PositiveSmallIntegerField("退单次数", default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="登记人",
@@ -445,3 +454,61 @@ class Gap(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class HotlineDay(models.Model):
+    """The hotline's counted facts (tickets.facts) summed per 受理日, 盟市, lead department and
+    desk: kept in each ticket change's own transaction (tickets.rollup), so the dashboards add
+    up a few thousand rows instead of counting a million tickets. 0 = none (no lead yet)."""
+
+    day = models.DateField("受理日")
+    city = models.CharField("盟市", max_length=6)
+    department = models.IntegerField("主办单位", default=0)
+    desk = models.IntegerField("受理专席", default=0)
+    reply_minutes_sum = models.BigIntegerField("答复用时合计（工作分钟）", default=0)
+
+    class Meta:
+        verbose_name = "热线统计日汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "city", "department", "desk"], name="hotline_day_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["department", "day"], name="hotline_day_department")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.city} {self.department}/{self.desk}"
+
+
+class HotlineCategoryDay(models.Model):
+    """Tickets per 受理日, 盟市 and category (the dashboards' top categories)."""
+
+    day = models.DateField("受理日")
+    city = models.CharField("盟市", max_length=6)
+    category = models.IntegerField("诉求分类")
+    created = models.IntegerField("工单数", default=0)
+
+    class Meta:
+        verbose_name = "热线分类日汇总"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "city", "category"], name="hotline_category_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.city} {self.category}"
+
+
+def _add_counters() -> None:
+    """One integer column per counted fact (tickets.facts.COUNTED), declared from that list
+    so the rollup cannot miss a fact."""
+    from qitong.tickets.facts import FACTS
+
+    for fact in FACTS:
+        HotlineDay.add_to_class(fact.key, models.IntegerField(fact.label, default=0))
+
+
+_add_counters()

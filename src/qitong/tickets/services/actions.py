@@ -24,6 +24,7 @@ from qitong.notifications.services import notify_all
 from qitong.tickets import inputs as I
 from qitong.tickets.deadlines import compute_due
 from qitong.tickets.models import Assignment, Offer, OfferState, PendingDecision, Ticket
+from qitong.tickets.rollup import contribution, rollup_apply
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.services import consulting, departments  # noqa: F401 — their handlers register
 from qitong.tickets.services.attachments import store_attachments
@@ -69,6 +70,7 @@ def _finish(ctx: Ctx) -> None:
             ctx.draft.save(update_fields=["attachment_ids"])
     if ctx.ticket.state != ctx.from_state and ctx.ticket.state in FINAL_STATES:
         ctx.set(closed_at=ctx.now, milestone="", due_at=None, warn_at=None)
+    rollup_apply(ctx.counted_before, contribution(ctx.ticket))
 
 
 TICKETS: Subject[Ticket] = Subject(

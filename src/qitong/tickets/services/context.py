@@ -19,6 +19,7 @@ from qitong.directory.selectors import active_department_by_id
 from qitong.notifications.services import Note
 from qitong.tickets.deadlines import Limit, compute_due, load_policies
 from qitong.tickets.models import PendingDecision, Ticket
+from qitong.tickets.rollup import Contribution, contribution
 from qitong.tickets.transitions import TICKET
 from qitong.workflow.inputs import whole
 from qitong.workflow.skeleton import Action
@@ -36,6 +37,11 @@ class Ctx(Action[Ticket]):
     notes: list[Note] = field(default_factory=list)
     _calendar: WorkCalendar | None = None
     _policies: Mapping[tuple[str, str, str], Limit] | None = None
+    # What the ticket contributed to the hotline rollup before this action (tickets.rollup).
+    counted_before: Contribution | None = None
+
+    def __post_init__(self) -> None:
+        self.counted_before = contribution(self.subject)
 
     @property
     def ticket(self) -> Ticket:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q
 
 from qitong.core.errors import ValidationFailed
-from qitong.core.workdays import add_working_days
+from qitong.core.workdays import add_working_days, working_minutes
 from qitong.directory.models import Department
 from qitong.tickets import inputs as I
 from qitong.tickets.deadlines import compute_due
@@ -41,6 +41,9 @@ def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
         ]
     )
     ctx.set(lead_department=lead, assist_pending=[d.pk for d in assisting])
+    if ctx.ticket.dispatched_at is None:
+        ctx.set(dispatched_at=ctx.now)
+    _new_lead(ctx)
     ctx.payload.update(
         department=lead.pk, department_name=lead.name, assisting=[d.pk for d in assisting]
     )
@@ -53,6 +56,18 @@ def _assign(ctx: Ctx, lead: Department, assisting: list[Department]) -> None:
             "ticket_dispatched",
             f"有新派发的协办工单（主办：{lead.name}），请在答复时限前向主办单位反馈协办意见",
         )
+
+
+_LEAD_FACTS = ("signed_at", "signed_on_time", "replied_at", "replied_on_time", "reply_minutes")
+
+
+def _new_lead(ctx: Ctx) -> None:
+    """A (new) lead department: what the hotline counts of the lead starts again."""
+    ctx.set(lead_since=ctx.now, **dict.fromkeys(_LEAD_FACTS))
+
+
+def _no_lead(ctx: Ctx) -> None:
+    ctx.set(lead_since=None, **dict.fromkeys(_LEAD_FACTS))
 
 
 def _start_sign_clock(ctx: Ctx) -> None:
@@ -96,6 +111,8 @@ def _sign(ctx: Ctx) -> None:
         department_id=ctx.actor.department_id,
         signed_at__isnull=True,
     ).update(signed_at=ctx.now)
+    due = ctx.ticket.due_sign_at
+    ctx.set(signed_at=ctx.now, signed_on_time=due is None or ctx.now <= due)
     ctx.resume_milestone(Milestone.REPLY, ctx.ticket.due_reply_at)
 
 
@@ -152,6 +169,8 @@ def _approve_return(ctx: Ctx) -> None:
     _decide(ctx, RequestKind.RETURN, True)
     Assignment.objects.filter(ticket=ctx.ticket, active=True).update(active=False)
     ctx.set(lead_department=None, assist_pending=[], due_sign_at=None, due_reply_at=None)
+    ctx.set(returned_count=ctx.ticket.returned_count + 1)
+    _no_lead(ctx)
     ctx.start_milestone(Milestone.DISPATCH, due_field="due_dispatch_at")
 
 
@@ -253,6 +272,13 @@ def _reply(ctx: Ctx) -> None:
 
 def _replied(ctx: Ctx, result: str, explanation: str) -> None:
     ctx.set(reply_result=result, reply_text=explanation)
+    ticket, due = ctx.ticket, ctx.ticket.due_reply_at
+    start = ticket.lead_since or ticket.dispatched_at or ctx.now
+    ctx.set(
+        replied_at=ctx.now,
+        replied_on_time=due is None or ctx.now <= due,
+        reply_minutes=working_minutes(start, ctx.now, ctx.calendar, ctx.working_hours),
+    )
     Assignment.objects.filter(ticket=ctx.ticket, active=True, role=Assignment.Role.LEAD).update(
         replied_at=ctx.now
     )
@@ -295,6 +321,7 @@ def _reassign(ctx: Ctx) -> None:
         ticket=ticket, department=lead, role=Assignment.Role.LEAD, dispatched_at=ctx.now
     )
     ctx.set(lead_department=lead, assist_pending=[d for d in ticket.assist_pending if d != lead.pk])
+    _new_lead(ctx)
     ctx.payload.update(department=lead.pk, department_name=lead.name)
     _start_sign_clock(ctx)
     tell(

@@ -29,6 +29,7 @@ from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.tickets.deadlines import Due, compute_due, load_policies
 from qitong.tickets.models import Category, Ticket, TicketCounter
+from qitong.tickets.rollup import contribution, rollup_apply
 from qitong.tickets.search import ticket_words
 from qitong.tickets.selectors import active_category
 from qitong.tickets.services.attachments import store_attachments
@@ -274,6 +275,7 @@ def _insert(
         updated_at=now,
     )
     _record_creation(ticket, user, files)
+    rollup_apply(None, contribution(ticket))
     return ticket
 
 
