@@ -124,6 +124,13 @@ CASES = [
         "/knowledge/gaps/", "desk_lead", "supervisor", "admin", "auditor", "handler", "dept_leader"
     ),
     _home("/routing/stats/", "desk_lead", "supervisor", "admin", "auditor"),
+    # The staff ticket list, its search and its export (issue 11).
+    *(
+        _home(
+            url, "operator", "desk_lead", "handler", "dept_leader", "supervisor", "admin", "auditor"
+        )
+        for url in ("/tickets/", "/tickets/?q=QT20260101000001", "/tickets/export.xlsx?state=open")
+    ),
 ]
 
 

@@ -11,4 +11,10 @@ TICKET_NAVIGATION = [
     ),
     Entry(Role.DESK_LEAD, "待审批", "tickets:queue_requests", 40),
     Entry(Role.ENTERPRISE, "提交诉求", "portal:new", 20),
+    # The staff ticket list (tickets.listing): every ticket in the reader's scope, filtered.
+    *(
+        Entry(role, "工单查询", "tickets:list", 45)
+        for role in (Role.OPERATOR, Role.DESK_LEAD, Role.HANDLER, Role.DEPT_LEADER)
+    ),
+    *(Entry(role, "工单列表", "tickets:list", 20) for role in (Role.SUPERVISOR, Role.AUDITOR)),
 ]

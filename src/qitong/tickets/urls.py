@@ -1,11 +1,13 @@
 from django.urls import path
 
 from qitong.tickets import downloads
-from qitong.tickets.views import desk, detail
+from qitong.tickets.views import desk, detail, lists
 
 app_name = "tickets"
 
 urlpatterns = [
+    path("", lists.ticket_list, name="list"),
+    path("export.xlsx", lists.ticket_export, name="export"),
     path("new/", desk.intake, name="new"),
     path("enterprises/new/", desk.enterprise_new, name="enterprise_new"),
     # Queues with a navigation shortcut have their own names (NavItem reverses without args).
