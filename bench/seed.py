@@ -23,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 from bench.common import database_url, describe, is_postgres, pg_database, setup_django, sqlite_path
 
 if TYPE_CHECKING:
-    from bench.seeding.run import SeedReport
+    from qitong.seeding.run import SeedReport
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     setup_django()
     from django.core.management import call_command
 
-    from bench.seeding.run import seed_tickets
     from qitong.demo.loader import load_demo
     from qitong.ledger.services import ledger_verify
+    from qitong.seeding.run import seed_tickets
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

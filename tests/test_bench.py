@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from bench.seeding.reference import BENCH_SUFFIX
-from bench.seeding.run import demo_enterprise_share, seed_tickets
 from django.db.models import Count, F, Max, Q
 
 from qitong.accounts.models import User
@@ -18,6 +16,8 @@ from qitong.enterprises.models import Enterprise
 from qitong.enterprises.validators import validate_credit_code
 from qitong.ledger.models import Event
 from qitong.ledger.services import ledger_verify
+from qitong.seeding.reference import BENCH_SUFFIX
+from qitong.seeding.run import demo_enterprise_share, seed_tickets
 from qitong.tickets.models import Assignment, PendingDecision, Ticket, TicketCounter
 from qitong.tickets.services import TicketInput, ticket_create
 from qitong.tickets.states import FINAL_STATES, TicketState
@@ -121,8 +121,9 @@ def test_the_bench_writer_covers_every_column(table: str) -> None:
     """A column added to a model must be added to the bench writer too (the seeder writes
     raw COPY/INSERT rows: a missing NOT NULL column only fails at a scale the tiny seeding
     above may not reach)."""
-    from bench.seeding import writer
     from django.apps import apps
+
+    from qitong.seeding import writer
 
     spec = getattr(writer, table)
     model = next(m for m in apps.get_models() if m._meta.db_table == spec.name)

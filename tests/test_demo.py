@@ -36,9 +36,9 @@ pytestmark = pytest.mark.django_db
 MODELS = (Region, PolicyDomain, Department, Desk, Specialist, Enterprise, Contact, User, Event)
 
 
-def run_demo() -> str:
+def run_demo(history: int = 0) -> str:
     out = StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", stdout=out, history=history)
     return out.getvalue()
 
 
@@ -207,3 +207,33 @@ def test_demo_is_reproducible_and_a_second_run_changes_nothing() -> None:
 def test_the_plan_is_the_same_for_the_same_seed_and_differs_for_another() -> None:
     assert build_plan() == build_plan()
     assert build_plan(seed=1).enterprises != build_plan().enterprises
+
+
+def test_the_demo_has_a_year_of_history_behind_its_dashboards() -> None:
+    """`qitong demo` adds past tickets (the bench seeder's writer) with valid ledger chains and
+    the hotline rollup built; run again, it adds none."""
+    from qitong.tickets.models import HotlineDay, Ticket
+    from qitong.tickets.rollup import rollup_recount
+
+    run_demo(history=300)
+    staged = Ticket.objects.filter(idempotency_key__startswith="demo-").count()
+    assert Ticket.objects.count() == staged + 300
+    first = Ticket.objects.order_by("created_at").first()
+    assert (
+        first is not None
+        and (Ticket.objects.latest("created_at").created_at - first.created_at).days > 200
+    )
+    assert (
+        Ticket.objects.filter(state="closed").exists()
+        and Ticket.objects.filter(resolved=False).exists()
+    )
+    assert ledger_verify().ok
+    kept = {
+        (r.day, r.city, r.department, r.desk, r.created)
+        for r in HotlineDay.objects.all()
+        if r.created
+    }  # type: ignore[attr-defined]
+    mains, _ = rollup_recount()
+    assert kept == {(r.day, r.city, r.department, r.desk, r.created) for r in mains}  # type: ignore[attr-defined]
+    assert "历史工单" not in run_demo(history=300)
+    assert Ticket.objects.count() == staged + 300

@@ -131,6 +131,43 @@ CASES = [
         )
         for url in ("/tickets/", "/tickets/?q=QT20260101000001", "/tickets/export.xlsx?state=open")
     ),
+    # The hotline dashboards and their API (a department's figures are its own unit's).
+    _home("/department/stats/", "handler", "dept_leader"),
+    _home("/desk/stats/", "operator", "desk_lead"),
+    Case(
+        id="api-stats-hotline",
+        method="GET",
+        path=lambda w: "/api/v1/stats/hotline?unit_kind=region",
+        expect={
+            **{r: 200 for r in ("operator", "desk_lead", "handler", "dept_leader")},
+            **{r: 200 for r in ("supervisor", "admin", "auditor")},
+        },
+        default=403,
+        api=True,
+    ),
+    Case(
+        id="api-stats-hotline-unit",
+        method="GET",
+        path=lambda w: f"/api/v1/stats/hotline?unit_kind=department&unit={w.dept.pk}",
+        expect={
+            r: 200
+            for r in (
+                "handler",
+                "dept_leader",
+                "supervisor",
+                "admin",
+                "auditor",
+                "operator",
+                "desk_lead",
+            )
+        },
+        default=403,
+        api=True,
+        out_of_scope=lambda w: (
+            f"/api/v1/stats/hotline?unit_kind=department&unit={w.baotou_dept.pk}"
+        ),
+        scoped_roles=frozenset({"operator", "desk_lead", "handler", "dept_leader", "supervisor"}),
+    ),
 ]
 
 

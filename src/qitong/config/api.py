@@ -8,6 +8,7 @@ from ninja.security import SessionAuth
 from qitong.accounts.api import router as accounts_router
 from qitong.accounts.auth import BearerTokenAuth
 from qitong.core.api import build_api
+from qitong.dashboards.api import router as dashboards_router
 from qitong.directory.api import router as directory_router
 from qitong.enterprises.api import router as enterprises_router
 from qitong.knowledge.api import router as knowledge_router
@@ -22,5 +23,6 @@ for router in (
     tickets_router,
     knowledge_router,
     routing_router,
+    dashboards_router,
 ):
     api.add_router("", router)

@@ -20,5 +20,14 @@ DASHBOARD_NAVIGATION = [
         for role in (Role.DESK_LEAD, Role.HANDLER, Role.DEPT_LEADER, Role.SUPERVISOR)
     ),
     Entry(Role.DESK_LEAD, "专员统计", "dashboards:specialist_stats", 80),
+    # The hotline's indicators (dashboards.hotline); the supervisor's are on its overview.
+    *(
+        Entry(role, "专席统计", "dashboards:desk_stats", 60)
+        for role in (Role.OPERATOR, Role.DESK_LEAD)
+    ),
+    *(
+        Entry(role, "本单位统计", "dashboards:department_stats", 60)
+        for role in (Role.HANDLER, Role.DEPT_LEADER)
+    ),
     Entry(Role.SUPERVISOR, "专员统计", "dashboards:specialist_stats", 65),
 ]

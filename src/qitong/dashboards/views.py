@@ -23,6 +23,7 @@ from qitong.core.paging import PAGE_SIZE, page_number, pager
 from qitong.dashboards import selectors
 from qitong.dashboards.gaps import READERS as GAP_READERS
 from qitong.dashboards.gaps import gaps_report
+from qitong.dashboards.hotline_views import supervisor_context
 from qitong.dashboards.specialists import specialist_stats as specialist_stats_of
 from qitong.directory.models import Language, PolicyDomain
 from qitong.enterprises.selectors import enterprises_visible_to
@@ -191,9 +192,8 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         name: sum(getattr(row, name) for row in rows)
         for name in ("departments", "desks", "specialists", "enterprises")
     }
-    return render(
-        request, "dashboards/supervisor.html", {"region": region, "rows": rows, "totals": totals}
-    )
+    context = {"region": region, "rows": rows, "totals": totals}
+    return render(request, "dashboards/supervisor.html", {**context, **supervisor_context(request)})
 
 
 @role_required(Role.ADMIN)

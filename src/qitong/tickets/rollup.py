@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, Sum, Value
+from django.db.models import Count, IntegerField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Substr, TruncDate
 
 from qitong.core.workdays import LOCAL_TZ
@@ -96,12 +96,14 @@ def rollup_apply(before: Contribution | None, after: Contribution) -> None:
             _upsert_category(ckey, category[ckey])
 
 
-def _grouped() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
-    """The rollup recounted from the tickets, with the same facts (their `q` this time)."""
-    keyed = Ticket.objects.order_by().annotate(
+def _keyed(tickets: QuerySet[Ticket]) -> Any:
+    return tickets.order_by().annotate(
         r_day=TruncDate("created_at", tzinfo=LOCAL_TZ),
         r_city=Concat(Substr("region_code", 1, 4), Value("00")),
     )
+
+
+def _main_rows(keyed: Any) -> list[HotlineDay]:
     mains = keyed.annotate(
         r_department=Coalesce("lead_department_id", Value(0), output_field=IntegerField()),
         r_desk=Coalesce("desk_id", Value(0), output_field=IntegerField()),
@@ -121,6 +123,12 @@ def _grouped() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
         )
         for row in rows
     ]
+    return main_rows
+
+
+def _grouped() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
+    keyed = _keyed(Ticket.objects.all())
+    main_rows = _main_rows(keyed)
     categories = keyed.values("r_day", "r_city", "category_id").annotate(n=Count("pk"))
     category_rows = [
         HotlineCategoryDay(

@@ -67,3 +67,14 @@ def admin_warnings() -> list[dict[str, str]]:
     except NoReverseMatch:
         url = ""
     return [{"text": calendar_warning(years) + "。", "url": url, "action": "载入年度节假日安排"}]
+
+
+@register.filter
+def percent(value: object) -> str:
+    """0.8765 → 87.7%; None (no denominator) → —."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"

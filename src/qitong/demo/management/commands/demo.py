@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
 from qitong.demo.loader import load_demo
 from qitong.demo.report import accounts_table
 from qitong.demo.tickets import load_demo_tickets
@@ -14,10 +15,19 @@ from qitong.demo.tickets import load_demo_tickets
 class Command(BaseCommand):
     help = "载入演示数据（内蒙古自治区：区划、部门、专席、话务员、政策专员、企业、演示账号）。可重复运行，已有数据不会改变。"
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--history",
+            type=int,
+            default=DEFAULT_HISTORY,
+            help=f"另生成过去一年的历史工单数（默认 {DEFAULT_HISTORY}，0 为不生成），供统计看板使用",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
         # The demo appeals queue their SMS as jobs: sent once `qitong serve` runs the worker.
         result.created["演示工单"] = load_demo_tickets()
+        result.created["历史工单"] = load_demo_history(options["history"], self.stdout.write)
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
             self.stdout.write(f"演示数据已载入（{result.seconds:.1f} 秒）：新增 {created}。")

@@ -16,16 +16,6 @@ from collections.abc import Callable
 
 from django.db import connection, transaction
 
-from bench.seeding import writer
-from bench.seeding.world import (
-    CategoryRef,
-    Dept,
-    DeskRef,
-    EntRef,
-    Person,
-    SpecialistRef,
-    World,
-)
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 from qitong.accounts.services import SCOPE_FIELDS
@@ -36,6 +26,16 @@ from qitong.directory.models import Department, Desk, Region, Specialist
 from qitong.enterprises.models import Contact, Enterprise
 from qitong.enterprises.validators import USCC_ALPHABET, org_code_check_char, uscc_check_char
 from qitong.ledger.services import ledger_record_change, snapshot
+from qitong.seeding import writer
+from qitong.seeding.world import (
+    CategoryRef,
+    Dept,
+    DeskRef,
+    EntRef,
+    Person,
+    SpecialistRef,
+    World,
+)
 from qitong.tickets.deadlines import load_policies
 from qitong.tickets.models import Category
 

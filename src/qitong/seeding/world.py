@@ -1,5 +1,5 @@
 """The plain values a ticket's story is drawn from: departments, desks, people, enterprises,
-SLA policies. Built once from the database (bench.seeding.reference), then shared read-only by
+SLA policies. Built once from the database (qitong.seeding.reference), then shared read-only by
 the generator processes, which never touch the database.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -84,7 +85,7 @@ class World:
     enterprises: list[EntRef]
     enterprise_cum_weights: list[float]
     demo_enterprise: int | None  # index into `enterprises` of the demo `enterprise` account
-    policies: dict[tuple[str, str, str], Limit]
+    policies: Mapping[tuple[str, str, str], Limit]
     overrides: dict[dt.date, bool] = field(default_factory=dict)
     enterprises_by_id: dict[int, EntRef] = field(default_factory=dict)
 
@@ -101,7 +102,7 @@ class Deadlines:
     """`tickets.deadlines.compute_due` with a cache: a working-day limit depends only on the
     local start date, and the seeder asks for the same few hundred dates millions of times."""
 
-    def __init__(self, policies: dict[tuple[str, str, str], Limit], calendar: WorkCalendar):
+    def __init__(self, policies: Mapping[tuple[str, str, str], Limit], calendar: WorkCalendar):
         self.policies = policies
         self.calendar = calendar
         self._by_day = lru_cache(maxsize=65536)(self._working_days_due)

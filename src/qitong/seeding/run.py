@@ -20,13 +20,13 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
 
-from bench.seeding import bulkload, reference, writer
-from bench.seeding.distributions import P_DUPLICATE
-from bench.seeding.lifecycle import live
-from bench.seeding.story import SUBJECT, Result
-from bench.seeding.world import Deadlines, World
 from qitong.core import clock
 from qitong.core.workdays import LOCAL_TZ, WorkCalendar
+from qitong.seeding import bulkload, reference, writer
+from qitong.seeding.distributions import P_DUPLICATE
+from qitong.seeding.lifecycle import live
+from qitong.seeding.story import SUBJECT, Result
+from qitong.seeding.world import Deadlines, World
 from qitong.tickets.models import Ticket, TicketCounter
 from qitong.tickets.rollup import rollup_rebuild
 
@@ -251,7 +251,7 @@ def seed_tickets(
     """Seed `tickets` tickets (after making sure the reference data is there). The database
     must be migrated and the demo loaded. workers=0 generates in this process; fast_load
     (PostgreSQL only) drops the secondary indexes and constraints of the four bulk tables
-    while loading and rebuilds them after (bench.seeding.bulkload)."""
+    while loading and rebuilds them after (qitong.seeding.bulkload)."""
     now = clock.now()
     reference.ensure_accounts(out)
     reference.ensure_enterprises(enterprises, out)

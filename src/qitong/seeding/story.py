@@ -1,5 +1,5 @@
 """The mechanics of simulating one ticket without the database: the row as the services would
-have left it, its ledger events, assignments and open requests (bench.seeding.lifecycle
+have left it, its ledger events, assignments and open requests (qitong.seeding.lifecycle
 drives it through the steps).
 
 The ticket walks the real lifecycle (DESIGN "The ticket lifecycle") from its creation time,
@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.seeding import text
-from bench.seeding.world import Deadlines, Dept, DeskRef, EntRef, Person, World
+from qitong.seeding import text
+from qitong.seeding.world import Deadlines, Dept, DeskRef, EntRef, Person, World
 from qitong.tickets.states import FINAL_STATES as FINAL
 from qitong.tickets.transitions import SUPERVISED, WITHDRAWABLE
 

@@ -1,5 +1,5 @@
 """A ticket's lifecycle as the seeder lives it: intake, routing, the department's work, review,
-callback, and the open tail at the seeding moment (see bench.seeding.story for the mechanics).
+callback, and the open tail at the seeding moment (see qitong.seeding.story for the mechanics).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import hashlib
 import random
 from typing import Any
 
-from bench.seeding import text
-from bench.seeding.distributions import (
+from qitong.core.workdays import working_minutes
+from qitong.seeding import text
+from qitong.seeding.distributions import (
     CHANNEL_WEIGHTS,
     KINDS_BY_TOP,
     ONLINE,
@@ -25,9 +26,8 @@ from bench.seeding.distributions import (
     TOP_WEIGHTS,
     TYPE_WEIGHTS,
 )
-from bench.seeding.story import FINAL, SUPERVISED, WITHDRAWABLE, Ev, Result, Story, hours, weighted
-from bench.seeding.world import SYSTEM, Deadlines, Dept, EntRef, Person, World
-from qitong.core.workdays import working_minutes
+from qitong.seeding.story import FINAL, SUPERVISED, WITHDRAWABLE, Ev, Result, Story, hours, weighted
+from qitong.seeding.world import SYSTEM, Deadlines, Dept, EntRef, Person, World
 
 
 @functools.lru_cache(maxsize=65536)
