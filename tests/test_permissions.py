@@ -131,6 +131,31 @@ CASES = [
         )
         for url in ("/tickets/", "/tickets/?q=QT20260101000001", "/tickets/export.xlsx?state=open")
     ),
+    # 显示号码 (a personal-data view, ledgered): the desk, the lead department; 404 outside.
+    Case(
+        id="api-ticket-phone-reveal",
+        method="POST",
+        path=lambda w: f"/api/v1/tickets/{_awaiting_callback(w)}/phone/reveal",
+        # the specialist does not read the ticket (404); the others read it but may not reveal
+        expect={
+            **{r: 200 for r in ("operator", "desk_lead", "handler", "dept_leader")},
+            "specialist": 404,
+        },
+        default=403,
+        api=True,
+        out_of_scope=lambda w: f"/api/v1/tickets/{_baotou_ticket(w)}/phone/reveal",
+        scoped_roles=frozenset(
+            {
+                "operator",
+                "desk_lead",
+                "handler",
+                "dept_leader",
+                "supervisor",
+                "enterprise",
+                "specialist",
+            }
+        ),
+    ),
     # The hotline dashboards and their API (a department's figures are its own unit's).
     _home("/department/stats/", "handler", "dept_leader"),
     _home("/desk/stats/", "operator", "desk_lead"),
@@ -169,6 +194,20 @@ CASES = [
         scoped_roles=frozenset({"operator", "desk_lead", "handler", "dept_leader", "supervisor"}),
     ),
 ]
+
+
+def _awaiting_callback(world: World) -> int:
+    from qitong.tickets.states import TicketState
+    from tests.ticket_factories import ticket_in_state
+
+    return ticket_in_state(world, TicketState.AWAITING_CALLBACK).pk
+
+
+def _baotou_ticket(world: World) -> int:
+    from qitong.tickets.states import TicketState
+    from tests.test_ticket_pages import _baotou
+
+    return _baotou(world, TicketState.REGISTERED).pk
 
 
 def _draft(world: World) -> int:

@@ -261,6 +261,8 @@ ACTION_LABELS = {
     "otp_setup": "启用两步验证",
     "otp_reset": "重置两步验证",
     "contacts_reveal": "查看完整联系电话",
+    "phone_reveal": "查看工单完整联系电话",
+    "tickets_export": "导出工单列表",
     "merged_in": "合并了重复工单",
     "holidays_load": "载入年度节假日安排",
 }

@@ -132,7 +132,11 @@ SUPERVISED = CLOCK_RUNNING_STATES
 
 
 # What the ledger holds beyond the machine's actions: (staff label, enterprise's words).
-OTHER_EVENTS = {"create": ("提交诉求", "诉求已提交"), "merged_in": ("合并了重复工单", "")}
+OTHER_EVENTS = {
+    "create": ("提交诉求", "诉求已提交"),
+    "merged_in": ("合并了重复工单", ""),
+    "phone_reveal": ("查看完整联系电话", ""),  # a personal-data view (services.contacts)
+}
 
 T = transition
 TICKET: Machine[Handler] = Machine(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/pairing/", detail.pairing, name="pairing"),
+    path("<int:pk>/phone/", detail.reveal_phone, name="reveal_phone"),
     path(
         "<int:pk>/suggestions/<slug:action>/",
         detail.answer_suggestions,

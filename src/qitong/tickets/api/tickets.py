@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Status
+from pydantic import BaseModel
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
@@ -36,7 +37,7 @@ from qitong.tickets.presenters import (
 )
 from qitong.tickets.search import ticket_search
 from qitong.tickets.selectors import overdue, ticket_get, tickets_led_by, tickets_visible_to
-from qitong.tickets.services import TicketInput, ticket_create
+from qitong.tickets.services import TicketInput, ticket_create, ticket_phone_reveal
 from qitong.tickets.states import TicketState, TicketType
 
 
@@ -135,6 +136,19 @@ def get_ticket(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
         "articles": citations_for(ticket),
         "offer": offer_for(ticket, actor),
     }
+
+
+class PhoneOut(BaseModel):
+    contact_phone: str
+
+
+@router.post(
+    "/tickets/{ticket_id}/phone/reveal",
+    response=PhoneOut,
+    summary="显示号码：工单联系人的完整电话（专席、主办单位、承办专员；记入台账）",
+)
+def reveal_phone(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
+    return {"contact_phone": ticket_phone_reveal(user=user_of(request), ticket_id=ticket_id)}
 
 
 @router.get("/categories", response=list[CategoryOut], summary="诉求分类树")

@@ -2,6 +2,14 @@
 side effects after commit."""
 
 from qitong.tickets.services.actions import ticket_act, ticket_act_changes
+from qitong.tickets.services.contacts import may_reveal_phone, ticket_phone_reveal
 from qitong.tickets.services.intake import TicketInput, ticket_create
 
-__all__ = ["TicketInput", "ticket_act", "ticket_act_changes", "ticket_create"]
+__all__ = [
+    "TicketInput",
+    "may_reveal_phone",
+    "ticket_act",
+    "ticket_act_changes",
+    "ticket_create",
+    "ticket_phone_reveal",
+]

@@ -42,7 +42,7 @@ from qitong.tickets.presenters import (
     timeline,
 )
 from qitong.tickets.selectors import still_visible, ticket_get, tickets_visible_to
-from qitong.tickets.services import ticket_act_changes
+from qitong.tickets.services import may_reveal_phone, ticket_act_changes, ticket_phone_reveal
 from qitong.tickets.states import Milestone
 from qitong.tickets.transitions import TICKET
 from qitong.tickets.views.common import (
@@ -113,6 +113,7 @@ def staff_context(ticket: Ticket, actor: Actor, bound: ActionForm | None) -> dic
         **_pairing_context(ticket, actor, shown),
         "forms": action_forms(ticket, actor, shown["allowed_actions"], bound),
         "act_url_name": "tickets:act",
+        "may_reveal_phone": may_reveal_phone(ticket, actor),
     }
 
 
@@ -173,6 +174,27 @@ def pairing(request: HttpRequest, pk: int) -> HttpResponse:
             request, "已设置一对一专员" if whole_number(raw) is not None else "已解除一对一结对"
         )
     return redirect("tickets:detail", pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示号码: the whole number with a tel: link, the view written to the ledger."""
+    user = user_of(request)
+    try:
+        phone = ticket_phone_reveal(user=user, ticket_id=pk)
+    except NotFound:
+        raise Http404("out of scope") from None
+    except Forbidden as exc:
+        if is_htmx(request):
+            return render(request, "tickets/_phone.html", {"problem": exc.message}, status=403)
+        messages.error(request, exc.message)
+        return redirect("tickets:detail", pk)
+    if is_htmx(request):
+        return render(request, "tickets/_phone.html", {"phone": phone})
+    ticket = ticket_or_404(actor_of(user), pk)
+    context = staff_context(ticket, actor_of(user), None) | {"revealed_phone": phone}
+    return render(request, "tickets/detail.html", context)
 
 
 @role_required(*STAFF_ROLES)
