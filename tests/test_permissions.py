@@ -156,6 +156,14 @@ CASES = [
             }
         ),
     ),
+    Case(
+        id="api-dispatch-catalogue",
+        method="GET",
+        path=lambda w: "/api/v1/dispatch-catalogue?category=tax.policy&region=150102",
+        expect={r: 200 for r in ROLES if r not in ("anonymous", "enterprise")},
+        default=403,
+        api=True,
+    ),
     # The hotline dashboards and their API (a department's figures are its own unit's).
     _home("/department/stats/", "handler", "dept_leader"),
     _home("/desk/stats/", "operator", "desk_lead"),

@@ -512,3 +512,70 @@ def _add_counters() -> None:
 
 
 _add_counters()
+
+
+class DispatchRule(models.Model):
+    """One line of the 派单目录 (国办函〔2025〕66号): for appeals of this category from this region,
+    the lead department and the assisting ones. A rule for a top-level category covers its
+    children; one for a 盟市 (or the region) covers the counties under it; the most specific
+    rule wins (tickets.catalogue). Edited by administrators (admin, Excel in/out), every
+    change ledgered; `version` is the catalogue version that last changed it."""
+
+    region = models.ForeignKey(
+        "directory.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name="诉求分类", on_delete=models.PROTECT, related_name="+"
+    )
+    lead = models.ForeignKey(
+        Department, verbose_name="主办单位", on_delete=models.PROTECT, related_name="+"
+    )
+    assisting = models.JSONField(
+        "协办单位", default=list, blank=True, help_text="协办单位的 id 列表（可为空）"
+    )
+    basis = models.CharField(
+        "职责依据", max_length=200, blank=True, help_text="如“三定”规定、权责清单条目"
+    )
+    active = models.BooleanField("启用", default=True)
+    version = models.PositiveIntegerField("目录版本", default=1, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "派单目录"
+        verbose_name_plural = verbose_name
+        ordering = ["region__code", "category__sort_order", "category__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "category"],
+                condition=models.Q(active=True),
+                name="dispatch_rule_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} · {self.category} → {self.lead}"
+
+
+class CatalogueVersion(models.Model):
+    """Each change of the 派单目录 (an admin save or an Excel import) is a new version."""
+
+    number = models.PositiveIntegerField("版本号", unique=True)
+    note = models.CharField("说明", max_length=200)
+    rules = models.PositiveIntegerField("启用条目数", default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="变更人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("变更时间")
+
+    class Meta:
+        verbose_name = "派单目录版本"
+        verbose_name_plural = verbose_name
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"第 {self.number} 版：{self.note}"

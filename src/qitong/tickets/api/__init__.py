@@ -5,7 +5,12 @@ GET /tickets/{id} (with timeline), POST /tickets/{id}/actions/<action> (one docu
 operation per action of the ticket machine), GET /categories, GET /specialists.
 """
 
-from qitong.tickets.api import actions, specialists, tickets  # noqa: F401 — they add operations
+from qitong.tickets.api import (  # noqa: F401 — they add operations
+    actions,
+    catalogue,
+    specialists,
+    tickets,
+)
 from qitong.tickets.api.router import router
 
 __all__ = ["router"]

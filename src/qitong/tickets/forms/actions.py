@@ -22,6 +22,7 @@ from qitong.accounts.roles import Role
 from qitong.core.forms import MultipleFileField, ServiceForm
 from qitong.directory.models import Department, PolicyDomain, Specialist
 from qitong.routing.engine import domain_for
+from qitong.tickets.catalogue import Suggestion, suggest
 from qitong.tickets.models import Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.states import RequestKind, TicketType
@@ -189,19 +190,42 @@ def _filterable(field: forms.Field) -> forms.Field:
     return field
 
 
+def _suggestion(form: ActionForm) -> Suggestion | None:
+    """The 派单目录's departments for a dispatch (read once per form)."""
+    if form.action != "dispatch":
+        return None
+    if not hasattr(form, "_suggestion"):
+        form._suggestion = suggest(  # type: ignore[attr-defined]
+            category=form.ticket.category, region_code=form.ticket.region_code
+        )
+    return form._suggestion  # type: ignore[attr-defined, no-any-return]
+
+
 def _department(form: ActionForm, widget: Widget) -> forms.Field:
+    choices = department_choices(form.actor, form.ticket)
+    hint = widget.hint
+    proposed = _suggestion(form)
+    if proposed is not None and any(v == str(proposed.lead.pk) for v, _ in choices):
+        lead = str(proposed.lead.pk)
+        choices = [
+            *((v, f"{label}（派单目录建议）") for v, label in choices if v == lead),
+            *((v, label) for v, label in choices if v != lead),
+        ]
+        form.initial.setdefault("department", lead)
+        hint = f"{proposed.label}。{hint}"
     return _filterable(
         forms.CharField(
             label=widget.label,
-            widget=forms.Select(
-                attrs={"size": 7}, choices=department_choices(form.actor, form.ticket)
-            ),
-            help_text=widget.hint,
+            widget=forms.Select(attrs={"size": 7}, choices=choices),
+            help_text=hint,
         )
     )
 
 
 def _assisting(form: ActionForm, widget: Widget) -> forms.Field:
+    proposed = _suggestion(form)
+    if proposed is not None and proposed.assisting:
+        form.initial.setdefault("assisting", [str(d.pk) for d in proposed.assisting])
     return _filterable(
         forms.MultipleChoiceField(
             label=widget.label,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from qitong.demo.dispatch import load_demo_catalogue
 from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
 from qitong.demo.loader import load_demo
 from qitong.demo.report import accounts_table
@@ -26,6 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
         # The demo appeals queue their SMS as jobs: sent once `qitong serve` runs the worker.
+        result.created["派单目录条目"] = load_demo_catalogue()
         result.created["演示工单"] = load_demo_tickets()
         result.created["历史工单"] = load_demo_history(options["history"], self.stdout.write)
         if result.anything_created:
