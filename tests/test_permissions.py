@@ -157,6 +157,15 @@ CASES = [
         ),
     ),
     Case(
+        id="api-bulk-remind",
+        method="POST",
+        path=lambda w: "/api/v1/tickets/bulk-actions/remind",
+        body=lambda w: {"tickets": [_awaiting_callback(w)]},
+        expect={"desk_lead": 200, "supervisor": 200},
+        default=403,
+        api=True,
+    ),
+    Case(
         id="api-dispatch-catalogue",
         method="GET",
         path=lambda w: "/api/v1/dispatch-catalogue?category=tax.policy&region=150102",

@@ -8,6 +8,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", lists.ticket_list, name="list"),
     path("export.xlsx", lists.ticket_export, name="export"),
+    path("bulk/", lists.bulk_act, name="bulk"),
     path("new/", desk.intake, name="new"),
     path("enterprises/new/", desk.enterprise_new, name="enterprise_new"),
     # Queues with a navigation shortcut have their own names (NavItem reverses without args).

@@ -3,17 +3,17 @@
 import base64
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Status
+from ninja import Field, Query, Schema, Status
 from pydantic import BaseModel
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.core import clock
-from qitong.core.api import Id
+from qitong.core.api import Id, StrictId
 from qitong.core.errors import ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
@@ -37,7 +37,13 @@ from qitong.tickets.presenters import (
 )
 from qitong.tickets.search import ticket_search
 from qitong.tickets.selectors import overdue, ticket_get, tickets_led_by, tickets_visible_to
-from qitong.tickets.services import TicketInput, ticket_create, ticket_phone_reveal
+from qitong.tickets.services import (
+    MAX_BULK,
+    TicketInput,
+    ticket_bulk_act,
+    ticket_create,
+    ticket_phone_reveal,
+)
 from qitong.tickets.states import TicketState, TicketType
 
 
@@ -135,6 +141,54 @@ def get_ticket(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
         "reply_draft": reply_draft_for(ticket, actor),
         "articles": citations_for(ticket),
         "offer": offer_for(ticket, actor),
+    }
+
+
+class BulkIn(Schema):
+    tickets: list[StrictId] = Field(
+        description=f"工单 id（1–{MAX_BULK} 个，重复的只处理一次）",
+        min_length=1,
+        max_length=MAX_BULK,
+    )
+    note: str = Field(default="", max_length=500, description="催办说明或审核意见（可不填）")
+    department: StrictId | None = Field(default=None, description="派单：主办单位 id")
+
+
+class BulkResultOut(BaseModel):
+    id: int
+    number: str
+    ok: bool
+    state: str
+    error: str
+
+
+class BulkOut(BaseModel):
+    done: int
+    refused: int
+    results: list[BulkResultOut]
+
+
+@router.post(
+    "/tickets/bulk-actions/{action}",
+    response=BulkOut,
+    summary="批量操作（催办 remind、派单 dispatch、审核通过 accept_reply）：逐张校验、逐张记入台账",
+)
+def bulk_action(
+    request: HttpRequest, action: Literal["remind", "dispatch", "accept_reply"], payload: BulkIn
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"note": payload.note} if payload.note.strip() else {}
+    if action == "dispatch":
+        data["department"] = payload.department
+    results = ticket_bulk_act(
+        user=user_of(request), action=action, ticket_ids=list(payload.tickets), data=data
+    )
+    return {
+        "done": sum(r.ok for r in results),
+        "refused": sum(not r.ok for r in results),
+        "results": [
+            {"id": r.ticket_id, "number": r.number, "ok": r.ok, "state": r.state, "error": r.error}
+            for r in results
+        ],
     }
 
 

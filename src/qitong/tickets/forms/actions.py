@@ -168,6 +168,12 @@ def _in_reach(actor: Actor) -> Q:
     return Q(region__code__startswith=prefix) | Q(region__code__in=sorted(above))
 
 
+def department_choices_in_reach(actor: Actor) -> list[tuple[str, str]]:
+    """Active departments serving the actor's jurisdiction (the bulk dispatch's choices)."""
+    rows = Department.objects.filter(_in_reach(actor), active=True).order_by("region__code", "code")
+    return [(str(d.pk), d.name) for d in rows]
+
+
 def department_choices(actor: Actor, ticket: Ticket) -> list[tuple[str, str]]:
     """Active departments that serve the jurisdiction (never the current lead: that is no
     change); for a problem report the business-environment authority comes first."""

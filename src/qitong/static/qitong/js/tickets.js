@@ -315,3 +315,34 @@
     });
   });
 })();
+
+/* The ticket list's bulk bar: "select all on this page", the count of ticked tickets, and the
+   department picker only for 派单. The server checks every ticket anyway. */
+(function () {
+  "use strict";
+  function setup() {
+    var form = document.getElementById("bulk");
+    if (!form) return;
+    var boxes = function () { return document.querySelectorAll('input[type=checkbox][name=ticket][form=bulk]'); };
+    var count = form.querySelector("[data-bulk-count]");
+    var all = document.querySelector("[data-check-all]");
+    var action = form.querySelector("[data-bulk-action]");
+    var dispatchOnly = form.querySelectorAll("[data-bulk-for=dispatch]");
+    function refresh() {
+      var n = Array.prototype.filter.call(boxes(), function (b) { return b.checked; }).length;
+      if (count) count.textContent = String(n);
+      dispatchOnly.forEach(function (el) { el.hidden = action.value !== "dispatch"; });
+    }
+    if (all) all.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+      refresh();
+    });
+    document.addEventListener("change", function (e) {
+      if (e.target && e.target.name === "ticket") refresh();
+    });
+    action.addEventListener("change", refresh);
+    refresh();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
+  else setup();
+})();
