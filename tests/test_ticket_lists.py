@@ -128,3 +128,15 @@ def test_a_department_export_hides_a_confidential_enterprise(world: World) -> No
     rows = _sheet(client_for(world, "operator").get("/tickets/export.xlsx"))
     data = dict(zip(rows[1], rows[2], strict=False))
     assert data["企业"] == Ticket.objects.get(pk=ticket.pk).enterprise.name
+
+
+def test_the_printable_assignment_sheet(world: World) -> None:
+    ticket = ticket_in_state(world, S.IN_PROGRESS)
+    page = client_for(world, "handler").get(f"/tickets/{ticket.pk}/print/").content.decode()
+    assert "工单交办单" in page and ticket.number in page and world.dept.name in page
+    assert "签收时限" in page and "签收人" in page
+    assert "办理操作" not in page and "site-header" not in page  # no panels, no navigation
+    assert "13800000001" not in page  # the number stays masked on paper
+    assert client_for(world, "enterprise").get(f"/tickets/{ticket.pk}/print/").status_code == 404
+    outside = _baotou(world, S.REGISTERED)
+    assert client_for(world, "handler").get(f"/tickets/{outside.pk}/print/").status_code == 404

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", detail.act, name="act"),
     path("<int:pk>/pairing/", detail.pairing, name="pairing"),
     path("<int:pk>/phone/", detail.reveal_phone, name="reveal_phone"),
+    path("<int:pk>/print/", detail.print_sheet, name="print"),
     path(
         "<int:pk>/suggestions/<slug:action>/",
         detail.answer_suggestions,

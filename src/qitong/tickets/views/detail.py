@@ -21,12 +21,14 @@ from qitong.accounts.actor import Actor, actor_of
 from qitong.accounts.models import User
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
+from qitong.core import clock
 from qitong.core.access import role_required
 from qitong.core.bounds import whole_number
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.navigation import home_url_for
 from qitong.directory.models import Specialist
 from qitong.knowledge.models import ArticleVersion
+from qitong.ledger.models import Event
 from qitong.knowledge.search import search_articles
 from qitong.knowledge.text import plain_text
 from qitong.routing.models import Pairing
@@ -174,6 +176,37 @@ def pairing(request: HttpRequest, pk: int) -> HttpResponse:
             request, "已设置一对一专员" if whole_number(raw) is not None else "已解除一对一结对"
         )
     return redirect("tickets:detail", pk)
+
+
+@role_required(*STAFF_ROLES)
+def print_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """交办单: what the lead department signs for, on one A4 page, without action panels."""
+    actor = actor_of(user_of(request))
+    ticket = ticket_or_404(actor, pk)
+    shown = present(ticket, actor)
+    assignments = list(
+        ticket.assignments.filter(active=True).select_related("department").order_by("-role", "pk")
+    )
+    chain = Event.objects.filter(subject_type=TICKET.name, subject_id=str(ticket.pk))
+    dispatched = chain.filter(action__in=["dispatch", "reassign"]).order_by("-seq").first()
+    signed = (
+        chain.filter(action="sign", seq__gt=dispatched.seq).order_by("seq").first()
+        if dispatched
+        else None
+    )
+    return render(
+        request,
+        "tickets/print.html",
+        {
+            "ticket": ticket,
+            "shown": shown,
+            "lead": next((a for a in assignments if a.role == "lead"), None),
+            "assisting": [a for a in assignments if a.role != "lead"],
+            "dispatched": dispatched,
+            "signed": signed,
+            "printed_at": clock.now(),
+        },
+    )
 
 
 @role_required(*STAFF_ROLES)
