@@ -28,9 +28,9 @@ from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.navigation import home_url_for
 from qitong.directory.models import Specialist
 from qitong.knowledge.models import ArticleVersion
-from qitong.ledger.models import Event
 from qitong.knowledge.search import search_articles
 from qitong.knowledge.text import plain_text
+from qitong.ledger.models import Event
 from qitong.routing.models import Pairing
 from qitong.routing.services import pairing_set
 from qitong.tickets.forms import ActionForm, action_form
