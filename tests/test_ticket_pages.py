@@ -1159,3 +1159,24 @@ def test_the_pairing_select_keeps_the_current_specialist(world: World) -> None:
     ticket = ticket_in_state(world, S.REGISTERED)
     page = html(client_for(world, "operator").get(reverse("tickets:detail", args=[ticket.pk])))
     assert re.search(rf'<option value="{provincial.pk}" selected>省级专员', page)
+
+
+def test_unpairing_needs_its_own_confirmed_step(world: World) -> None:
+    """Saving without a choice never ends a pairing; only the confirmed 解除结对 does."""
+    from qitong.routing.models import Pairing
+    from qitong.routing.services import pairing_set
+
+    pairing_set(
+        user=world.users["operator"], enterprise_id=world.ent.pk, specialist_id=world.specialist.pk
+    )
+    ticket = ticket_in_state(world, S.REGISTERED)
+    client = client_for(world, "operator")
+    page = html(client.get(reverse("tickets:detail", args=[ticket.pk])))
+    assert "确定解除该企业与 <strong>专员甲</strong> 的一对一结对吗" in page
+    assert "（解除结对）" not in page and "税费" in page  # labels carry the domains
+    response = client.post(f"/tickets/{ticket.pk}/pairing/", {"specialist": ""}, follow=True)
+    assert "请先在列表中选择一位专员" in html(response)
+    assert Pairing.objects.filter(enterprise=world.ent, active=True).exists()
+    response = client.post(f"/tickets/{ticket.pk}/pairing/", {"unpair": "1"}, follow=True)
+    assert "已解除一对一结对" in html(response)
+    assert not Pairing.objects.filter(enterprise=world.ent, active=True).exists()

@@ -145,10 +145,15 @@ def _pairing_context(ticket: Ticket, actor: Actor, shown: dict[str, Any]) -> dic
         if current is not None:
             near |= Q(pk=current.specialist_id)
         context["pair_choices"] = [
-            (s.pk, f"{s.name} · {s.region.name}")
+            (
+                s.pk,
+                f"{s.name} · {s.region.name}"
+                + (f"（{'、'.join(d.name for d in s.domains.all())}）" if s.domains.all() else ""),
+            )
             for s in Specialist.objects.filter(active=True)
             .filter(near)
             .select_related("region")
+            .prefetch_related("domains")
             .order_by("code")[:200]
         ]
     return context
@@ -161,20 +166,22 @@ def pairing(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     ticket = ticket_or_404(actor_of(user), pk)
     raw = request.POST.get("specialist", "")
+    unpair = request.POST.get("unpair") == "1"  # only the confirmed 解除结对 ends a pairing
+    if not unpair and whole_number(raw) is None:
+        messages.error(request, "请先在列表中选择一位专员")
+        return redirect("tickets:detail", pk)
     try:
         pairing_set(
             user=user,
             enterprise_id=ticket.enterprise_id,
-            specialist_id=whole_number(raw),
+            specialist_id=None if unpair else whole_number(raw),
         )
     except (ValidationFailed, Forbidden) as exc:
         messages.error(request, exc.message)
     except NotFound:
         raise Http404("out of scope") from None
     else:
-        messages.success(
-            request, "已设置一对一专员" if whole_number(raw) is not None else "已解除一对一结对"
-        )
+        messages.success(request, "已解除一对一结对" if unpair else "已设置一对一专员")
     return redirect("tickets:detail", pk)
 
 
