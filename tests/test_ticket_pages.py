@@ -1180,3 +1180,35 @@ def test_unpairing_needs_its_own_confirmed_step(world: World) -> None:
     response = client.post(f"/tickets/{ticket.pk}/pairing/", {"unpair": "1"}, follow=True)
     assert "已解除一对一结对" in html(response)
     assert not Pairing.objects.filter(enterprise=world.ent, active=True).exists()
+
+
+def test_the_enterprise_is_warned_of_a_likely_duplicate_before_filing(world: World) -> None:
+    """The same appeal filed again (a new form, near-identical text) is not filed until the
+    enterprise confirms; a resubmitted page (the same form key) is the same request."""
+    client = client_for(world, "enterprise")
+    body = {
+        "type": "complaint",
+        "category": "enforcement.inspection",
+        "title": "执法检查过于频繁",
+        "content": "执法检查过于频繁，影响正常生产经营。",
+        "contact_phone": "13800000001",
+        "idempotency_key": "form-1",
+    }
+    assert client.post("/my/tickets/new/", body).status_code == 302
+    assert client.post("/my/tickets/new/", body).status_code == 302  # the same page again
+    assert Ticket.objects.filter(enterprise=world.ent).count() == 1
+    again = {**body, "idempotency_key": "form-2", "content": "执法检查过于频繁,影响正常生产经营!"}
+    response = client.post("/my/tickets/new/", again, headers=HX)
+    assert response.status_code == 409
+    page = html(response)
+    assert "您最近提交过内容相近的诉求" in page and 'name="confirm_duplicate"' in page
+    assert Ticket.objects.filter(enterprise=world.ent).count() == 1
+    confirmed = client.post("/my/tickets/new/", {**again, "confirm_duplicate": "1"})
+    assert confirmed.status_code == 302 and Ticket.objects.filter(enterprise=world.ent).count() == 2
+    different = {
+        **body,
+        "idempotency_key": "form-3",
+        "title": "申请延期缴纳社保",
+        "content": "受疫情影响申请延期缴纳社会保险费。",
+    }
+    assert client.post("/my/tickets/new/", different).status_code == 302

@@ -21,6 +21,7 @@ from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
 from qitong.core.access import role_required
 from qitong.core.errors import ValidationFailed
+from qitong.tickets.duplicates import likely_duplicates
 from qitong.tickets.forms import ActionForm, EnterpriseTicketForm
 from qitong.tickets.models import Ticket
 from qitong.tickets.presenters import (
@@ -76,10 +77,19 @@ def new(request: HttpRequest) -> HttpResponse:
         problem_category=form.text("problem_category"),
     )
     files: list[File[Any]] = list(request.FILES.getlist("attachments"))
-    try:
-        ticket, _ = ticket_create(
-            data=data, user=user, idempotency_key=form.text("idempotency_key"), files=files
+    key = form.text("idempotency_key")
+    replay = bool(key) and Ticket.objects.filter(created_by=user, idempotency_key=key).exists()
+    if not replay and request.POST.get("confirm_duplicate") != "1" and user.enterprise_id:
+        similar = likely_duplicates(
+            enterprise_id=user.enterprise_id, title=data.title, content=data.content
         )
+        if similar:  # warn first: the same appeal may already be on its way
+            context = {"form": form, "duplicates": similar}
+            if is_htmx(request):
+                return render(request, "tickets/_duplicate_warning.html", context, status=409)
+            return render(request, "tickets/portal_new.html", context, status=409)
+    try:
+        ticket, _ = ticket_create(data=data, user=user, idempotency_key=key, files=files)
     except ValidationFailed as exc:
         form.apply_errors(exc)
         if is_htmx(request):
