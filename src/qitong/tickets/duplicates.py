@@ -35,6 +35,8 @@ def likely_duplicates(*, enterprise_id: int, title: str, content: str) -> list[T
     found = []
     for ticket in recent:
         other = _normal(f"{ticket.title}{ticket.content}")
-        if (_normal(content) and _normal(content) == _normal(ticket.content)) or difflib.SequenceMatcher(None, text, other).ratio() >= SIMILAR:
+        if (
+            _normal(content) and _normal(content) == _normal(ticket.content)
+        ) or difflib.SequenceMatcher(None, text, other).ratio() >= SIMILAR:
             found.append(ticket)
     return found
