@@ -1212,3 +1212,32 @@ def test_the_enterprise_is_warned_of_a_likely_duplicate_before_filing(world: Wor
         "content": "受疫情影响申请延期缴纳社会保险费。",
     }
     assert client.post("/my/tickets/new/", different).status_code == 302
+
+
+def test_staff_intake_takes_attachments_and_its_help_fits_the_page(world: World) -> None:
+    client = client_for(world, "operator")
+    page = html(client.get("/tickets/new/"))
+    assert "在上方查询结果中选择" not in page and "在专席工作台按企业名称" in page
+    assert 'type="file"' in page and "multiple" in page
+    assert "在上方查询结果中选择" in html(client.get("/desk/"))  # the desk has the lookup
+    response = client.post(
+        "/tickets/new/",
+        {
+            "credit_code": world.ent.credit_code,
+            "type": "consultation",
+            "category": "tax.policy",
+            "urgency": "normal",
+            "channel": "phone",
+            "contact_phone": "13800000001",
+            "content": "咨询研发费用加计扣除。",
+            "idempotency_key": "intake-files",
+            "standalone": "1",
+            "attachments": [SimpleUploadedFile("执照.pdf", PDF, content_type="application/pdf")],
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(idempotency_key="intake-files")
+    [attachment] = ticket.attachments.all()
+    assert attachment.original_name == "执照.pdf"
+    detail = html(client.get(f"/tickets/{ticket.pk}/"))
+    assert "（话务员）上传" in detail  # who uploaded which

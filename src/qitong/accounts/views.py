@@ -4,6 +4,7 @@ SMS code. Thin views: the rules live in accounts.services."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -122,7 +123,12 @@ def enterprise_send_code(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"form": form, "sent": sent, "next": _next(request)},
+        {
+            "form": form,
+            "sent": sent,
+            "next": _next(request),
+            "resend_after": settings.QITONG_SMS_CODE_INTERVAL_SECONDS,
+        },
         status=200 if sent else 400,
     )
 

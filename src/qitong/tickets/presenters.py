@@ -16,7 +16,7 @@ from qitong.core.privacy import mask_phone
 from qitong.core.workdays import deadline_provisional
 from qitong.ledger.models import Event
 from qitong.tickets.deadlines import warning_level
-from qitong.tickets.models import Assignment, Offer, Ticket
+from qitong.tickets.models import Assignment, Attachment, Offer, Ticket
 from qitong.tickets.states import Milestone, RequestKind, TicketState
 from qitong.tickets.transitions import TICKET, allowed_actions, event_label, public_label
 
@@ -222,9 +222,26 @@ def _public_note(event: Event) -> str:
 
 def attachments_for(ticket: Ticket, actor: Actor) -> list[dict[str, Any]]:
     """Files the actor may see: an enterprise never sees internal files."""
-    qs = ticket.attachments.order_by("uploaded_at", "id")
+    qs = ticket.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
     if actor.role == Role.ENTERPRISE:
         qs = qs.filter(internal=False)
+    hidden = hides_identity(ticket, actor)
+
+    def uploader(a: Attachment) -> str:
+        """Who uploaded it, as this reader may know (two files of one name tell apart)."""
+        person = a.uploaded_by
+        if person is None:
+            return ""
+        if person.role == Role.ENTERPRISE:
+            return (
+                "企业（保密）"
+                if hidden
+                else ("本企业" if actor.role == Role.ENTERPRISE else "企业")
+            )
+        if actor.role == Role.ENTERPRISE:
+            return "办理单位"
+        return f"{person.get_full_name()}（{Role(person.role).label}）"
+
     return [
         {
             "id": a.pk,
@@ -234,6 +251,7 @@ def attachments_for(ticket: Ticket, actor: Actor) -> list[dict[str, Any]]:
             "sha256": a.sha256,
             "uploaded_at": a.uploaded_at,
             "internal": a.internal,
+            "uploaded_by": uploader(a),
             "url": reverse("tickets:attachment", args=[ticket.pk, a.pk]),
         }
         for a in qs

@@ -111,6 +111,7 @@ class AttachmentOut(Out):
     sha256: str
     uploaded_at: dt.datetime
     internal: bool
+    uploaded_by: str = Field(description="上传者（按查看者可知的程度：企业看到“办理单位”）")
     url: str
 
 

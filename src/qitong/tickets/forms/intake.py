@@ -114,6 +114,7 @@ class IntakeForm(TicketFieldsForm):
     # Set by tickets.js when the operator ticks or unticks 保密 themselves; without it the
     # service applies the default by type (problem reports are confidential).
     confidential_set = forms.CharField(widget=forms.HiddenInput())
+    attachments = MultipleFileField(label="附件")
 
     field_order = [
         "credit_code",
@@ -126,12 +127,20 @@ class IntakeForm(TicketFieldsForm):
         "contact_phone",
         "title",
         "content",
+        "attachments",
         "confidential",
     ]
     required_fields = (*TicketFieldsForm.required_fields, "credit_code", "urgency", "channel")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, standalone: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.standalone = standalone
+        if standalone:  # the 登记诉求 page has no caller lookup above the form
+            self.fields[
+                "credit_code"
+            ].help_text = (
+                "输入统一社会信用代码；不知道代码时，可在专席工作台按企业名称、电话或工单编号查询"
+            )
         # Knowledge-base suggestions while the appeal is typed (knowledge.views.suggest).
         self.fields["content"].widget.attrs.update(
             {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.files import File
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,14 +49,19 @@ def _ticket_input(form: IntakeForm) -> TicketInput:
 def intake(request: HttpRequest) -> HttpResponse:
     """File an appeal for a caller. The form carries an idempotency key rendered with it, so
     a double click or a resubmitted page files one ticket, not two."""
+    standalone = request.method == "GET" or request.POST.get("standalone") == "1"
     if request.method == "GET":
-        return render(request, "tickets/intake.html", {"form": IntakeForm()})
+        return render(request, "tickets/intake.html", {"form": IntakeForm(standalone=True)})
     user = user_of(request)
-    form = IntakeForm(request.POST)
+    form = IntakeForm(request.POST, request.FILES, standalone=standalone)
     form.is_valid()
+    files: list[File[Any]] = list(request.FILES.getlist("attachments"))
     try:
         ticket, _ = ticket_create(
-            data=_ticket_input(form), user=user, idempotency_key=form.text("idempotency_key")
+            data=_ticket_input(form),
+            user=user,
+            idempotency_key=form.text("idempotency_key"),
+            files=files,
         )
     except ValidationFailed as exc:
         form.apply_errors(exc)
@@ -65,7 +72,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         response = render(
             request,
             "tickets/_intake_form.html",
-            {"form": IntakeForm(), "filed": ticket, "oob": True},
+            {"form": IntakeForm(standalone=standalone), "filed": ticket, "oob": True},
         )
         response["HX-Trigger"] = "ticket-filed"
         return response

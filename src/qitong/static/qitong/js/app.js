@@ -98,3 +98,34 @@
     toast("网络连接中断，请检查网络后重试。");
   });
 })();
+
+/* The SMS code button counts down to when a new code may be asked for (the server refuses
+   earlier ones anyway): "60 秒后可重新获取". */
+(function () {
+  "use strict";
+  function countdown(root) {
+    var sent = (root || document).querySelector("[data-resend-after]");
+    var button = document.getElementById("send-code");
+    if (!sent || !button || button.dataset.counting) return;
+    var left = parseInt(sent.getAttribute("data-resend-after"), 10) || 60;
+    var label = button.dataset.label || button.textContent;
+    button.dataset.label = label;
+    button.dataset.counting = "1";
+    function tick() {
+      if (left <= 0) {
+        button.disabled = false;
+        button.textContent = label;
+        delete button.dataset.counting;
+        return;
+      }
+      button.disabled = true;
+      button.textContent = left + " 秒后可重新获取";
+      left -= 1;
+      window.setTimeout(tick, 1000);
+    }
+    tick();
+  }
+  document.addEventListener("htmx:afterSettle", function (e) { countdown(e.target); });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { countdown(document); });
+  else countdown(document);
+})();
