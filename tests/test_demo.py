@@ -229,11 +229,11 @@ def test_the_demo_has_a_year_of_history_behind_its_dashboards() -> None:
     )
     assert ledger_verify().ok
     kept = {
-        (r.day, r.city, r.department, r.desk, r.created)
+        (r.grain, r.day, r.city, r.department, r.desk, r.created)
         for r in HotlineDay.objects.all()
         if r.created
     }  # type: ignore[attr-defined]
     mains, _ = rollup_recount()
-    assert kept == {(r.day, r.city, r.department, r.desk, r.created) for r in mains}  # type: ignore[attr-defined]
+    assert kept == {(r.grain, r.day, r.city, r.department, r.desk, r.created) for r in mains}  # type: ignore[attr-defined]
     assert "历史工单" not in run_demo(history=300)
     assert Ticket.objects.count() == staged + 300

@@ -61,15 +61,16 @@ def _data(action: str, world: World, rng: random.Random, others: list[int]) -> d
 
 def _kept() -> set[tuple[Any, ...]]:
     rows = HotlineDay.objects.values_list(
-        "day", "city", "department", "desk", *COUNTED, "reply_minutes_sum"
+        "grain", "day", "city", "department", "desk", *COUNTED, "reply_minutes_sum"
     )
-    return {r for r in rows if any(r[4:])}
+    return {r for r in rows if any(r[5:])}
 
 
 def _recounted() -> set[tuple[Any, ...]]:
     mains, _ = rollup_recount()
     return {
         (
+            r.grain,
             r.day,
             r.city,
             r.department,
@@ -82,13 +83,13 @@ def _recounted() -> set[tuple[Any, ...]]:
 
 
 def _categories_kept() -> set[tuple[Any, ...]]:
-    rows = HotlineCategoryDay.objects.values_list("day", "city", "category", "created")
-    return {r for r in rows if r[3]}
+    rows = HotlineCategoryDay.objects.values_list("grain", "day", "city", "category", "created")
+    return {r for r in rows if r[4]}
 
 
 def _categories_recounted() -> set[tuple[Any, ...]]:
     _, categories = rollup_recount()
-    return {(r.day, r.city, r.category, r.created) for r in categories}
+    return {(r.grain, r.day, r.city, r.category, r.created) for r in categories}
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -97,7 +98,7 @@ def test_the_rollup_equals_a_full_recount_after_random_actions(world: World, see
     second = department("呼和浩特市税务局", world.hohhot)
     world.users["handler2"] = user("handler2", Role.HANDLER, department=second)
     others = [world.dept.pk, second.pk]
-    start = dt.datetime(2026, 3, 2, 9, 30, tzinfo=LOCAL_TZ)  # a Monday
+    start = dt.datetime(2026, 3, 23, 9, 30, tzinfo=LOCAL_TZ)  # a Monday, a week before April
     tickets: list[int] = []
     taken = 0
     kinds: Counter[str] = Counter()
@@ -105,7 +106,7 @@ def test_the_rollup_equals_a_full_recount_after_random_actions(world: World, see
     for step in range(600):
         if taken >= 90:
             break
-        at = start + dt.timedelta(hours=step * 2)  # several days, some past their deadlines
+        at = start + dt.timedelta(hours=step * 4)  # several days, some past their deadlines
         with clock.frozen(at):
             if not tickets or rng.random() < 0.15:
                 made = submit_online(world) if rng.random() < 0.5 else file_by_phone(world)
@@ -140,8 +141,11 @@ def test_the_rollup_equals_a_full_recount_after_random_actions(world: World, see
     assert len(kinds) >= 10, (kinds, refused)  # the walk really moved tickets
     kept, recounted = _kept(), _recounted()
     assert kept == recounted
-    assert sum(r[4] for r in kept) == len(tickets)  # "created" counts every ticket once
-    totals = {c: sum(r[4 + i] for r in kept) for i, c in enumerate(COUNTED)}
+    days = [r for r in kept if r[0] == "d"]
+    assert sum(r[5] for r in days) == len(tickets)  # "created" counts every ticket once a day
+    assert sum(r[5] for r in kept if r[0] == "m") == len(tickets)  # and once a month
+    assert len({r[1].month for r in days}) > 1  # the walk crossed a month's end
+    totals = {c: sum(r[5 + i] for r in days) for i, c in enumerate(COUNTED)}
     for fact in ("dispatched", "signed", "replied", "called_back", "rated", "returned"):
         assert totals[fact] > 0, (fact, kinds)  # each kind of fact was exercised
     assert _categories_kept() == _categories_recounted()
@@ -160,7 +164,7 @@ def test_facts_are_recorded_for_the_lead_department(world: World) -> None:
     ticket = act(world, ticket, "reply", "handler", result="resolved", explanation="已处理")
     assert ticket.signed_on_time is True and ticket.replied_on_time is True
     assert ticket.reply_minutes is not None
-    row = HotlineDay.objects.get(department=world.dept.pk)
+    row = HotlineDay.objects.get(department=world.dept.pk, grain="d")
     assert (row.dispatched, row.signed_on_time, row.replied_on_time) == (1, 1, 1)  # type: ignore[attr-defined]
 
     other = file_by_phone(world)
@@ -170,5 +174,5 @@ def test_facts_are_recorded_for_the_lead_department(world: World) -> None:
     assert other.returned_count == 1 and other.lead_department_id is None
     row.refresh_from_db()
     assert row.dispatched == 1  # type: ignore[attr-defined]
-    unassigned = HotlineDay.objects.get(department=0)
+    unassigned = HotlineDay.objects.get(department=0, grain="m")
     assert (unassigned.dispatched, unassigned.returned) == (1, 1)  # type: ignore[attr-defined]

@@ -79,9 +79,18 @@ def test_the_indicators_of_known_tickets(world: World) -> None:
     assert "response_rate" in body["formulas"] and body["total"]["counts"]["created"] == 4
 
 
-def test_every_figure_drills_down_to_as_many_tickets(world: World) -> None:
+@pytest.mark.parametrize(
+    "period",
+    [
+        PERIOD,  # a whole month: read from the month rows
+        {"from": "2026-03-02", "to": "2026-04-30"},  # days of March, then all of April
+        {"from": "2026-02-10", "to": "2026-03-02"},  # days at both ends
+    ],
+)
+def test_every_figure_drills_down_to_as_many_tickets(world: World, period: dict[str, str]) -> None:
     _scenario(world)
-    body = _api(world, "supervisor", unit_kind="department").json()
+    body = _api(world, "supervisor", unit_kind="department", **period).json()
+    assert body["items"][0]["counts"]["created"] == 3
     item = body["items"][0]
     client = client_for(world, "supervisor")
     for rate in RATES:

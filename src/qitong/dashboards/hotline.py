@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Substr, TruncDate
 
 from qitong.accounts.actor import Actor
@@ -39,7 +39,7 @@ from qitong.core.workdays import LOCAL_TZ
 from qitong.directory.models import Department, Desk, Region, RegionLevel
 from qitong.tickets.facts import BY_KEY, FACTS, REPLY_BUCKET_HOURS
 from qitong.tickets.listing import list_url
-from qitong.tickets.models import HotlineCategoryDay, HotlineDay, Ticket
+from qitong.tickets.models import Grain, HotlineCategoryDay, HotlineDay, Ticket
 from qitong.tickets.selectors import overdue, tickets_visible_to
 
 STATS_ROLES = frozenset(
@@ -215,11 +215,45 @@ def _uses_rollup(actor: Actor) -> bool:
     return prefix is None or len(prefix) <= 4
 
 
-def _rollup_rows(actor: Actor, period: Period) -> QuerySet[HotlineDay]:
-    rows = HotlineDay.objects.filter(day__gte=period.start, day__lte=period.end)
+def _month_end(first: dt.date) -> dt.date:
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def split(period: Period) -> tuple[list[dt.date], list[Period]]:
+    """The period as its whole months (their first days) and the partial months' days."""
+    months, parts = [], []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        last = _month_end(month)
+        if month >= period.start and last <= period.end:
+            months.append(month)
+        else:
+            parts.append(Period(max(month, period.start), min(last, period.end)))
+        month = last + dt.timedelta(days=1)
+    return months, parts
+
+
+def period_rows(period: Period, *, by_day: bool = False, grain: str = Grain.MONTH) -> Q:
+    """The rollup rows that add up to `period`: its whole months from the month rows of
+    `grain` (m: by department, k: by desk), the days of a partial month (at either end) from
+    the day rows; `by_day`: day rows only."""
+    if by_day:
+        return Q(grain=Grain.DAY, day__gte=period.start, day__lte=period.end)
+    months, parts = split(period)
+    q = Q(grain=grain, day__in=months) if months else Q(pk__in=[])
+    for part in parts:
+        q |= Q(grain=Grain.DAY, day__gte=part.start, day__lte=part.end)
+    return q
+
+
+def _rollup_rows(
+    actor: Actor, period: Period, *, by_day: bool = False, grain: str = Grain.MONTH
+) -> QuerySet[HotlineDay]:
+    rows = HotlineDay.objects.filter(period_rows(period, by_day=by_day, grain=grain))
     if actor.role in DEPARTMENT_ROLES:
         return rows.filter(department=actor.department_id or -1)
-    if actor.region_prefix:
+    if actor.region_prefix and len(actor.region_prefix) > 2:  # "15": the whole region
         rows = rows.filter(city__startswith=actor.region_prefix)
     return rows
 
@@ -251,7 +285,14 @@ def _sums(
     """ONE grouped query: every count per group (or in total when `kind` is None)."""
     restrict = restrict or {}
     if _uses_rollup(actor):
-        rows = _rollup_rows(actor, period).filter(**restrict.get("rollup", {}))
+        grain = (
+            Grain.DESK_MONTH
+            if kind == "desk" or "desk" in restrict.get("rollup", {})
+            else Grain.MONTH
+        )
+        rows = _rollup_rows(actor, period, by_day=kind == "day", grain=grain).filter(
+            **restrict.get("rollup", {})
+        )
         sums = {k: Coalesce(Sum(k), 0) for k in [*COUNTS, "reply_minutes_sum"]}
         if kind is None:
             return [rows.aggregate(**sums)]
@@ -363,9 +404,9 @@ def hotline_region_total(*, actor: Actor, period: Period) -> UnitStats | None:
     if actor.role not in DEPARTMENT_ROLES or actor.region_prefix is None:
         return None
     prefix = actor.region_prefix[:4]
-    rows = HotlineDay.objects.filter(
-        day__gte=period.start, day__lte=period.end, city__startswith=prefix
-    ).exclude(department=0)
+    rows = HotlineDay.objects.filter(period_rows(period), city__startswith=prefix).exclude(
+        department=0
+    )
     r = rows.aggregate(**{k: Coalesce(Sum(k), 0) for k in [*COUNTS, "reply_minutes_sum"]})
     region = Region.objects.filter(code=prefix.ljust(6, "0")).values_list("name", flat=True).first()
     counts = {k: int(r[k] or 0) for k in COUNTS}
@@ -378,17 +419,47 @@ def hotline_region_total(*, actor: Actor, period: Period) -> UnitStats | None:
 
 
 def hotline_trend(*, actor: Actor, period: Period) -> list[dict[str, Any]]:
-    """Per day: tickets 受理 and the 三率's counts (one grouped query)."""
+    """Per day (a period of up to two months) or per month: tickets 受理 and the counts behind
+    the rates, each bucket with its first and last day (one grouped query)."""
     _check_reader(actor)
-    rows = _sums(actor, period, "day")
-    by_day = {r["group"]: r for r in rows}
-    out = []
-    day = period.start
-    while day <= period.end:
-        r = by_day.get(day, {})
-        out.append({"day": day, **{k: int(r.get(k) or 0) for k in COUNTS}})
-        day += dt.timedelta(days=1)
-    return out
+    if (period.end - period.start).days < 62:
+        by_day = {r["group"]: r for r in _sums(actor, period, "day")}
+        out = []
+        day = period.start
+        while day <= period.end:
+            r = by_day.get(day, {})
+            counts = {k: int(r.get(k) or 0) for k in COUNTS}
+            out.append({"first": day, "last": day, "label": f"{day:%m-%d}", **counts})
+            day += dt.timedelta(days=1)
+        return out
+    buckets = []
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        last = _month_end(month)
+        buckets.append(Period(max(month, period.start), min(last, period.end)))
+        month = last + dt.timedelta(days=1)
+    if not _uses_rollup(actor):
+        sums = {b.start: _sums(actor, b, None)[0] for b in buckets}
+    else:
+        # whole months from the month rows, partial ones from their days: both grouped by
+        # `day` (no date function per row), then put into their months here
+        sum_all = {k: Coalesce(Sum(k), 0) for k in COUNTS}
+        grouped = _rollup_rows(actor, period).values("day").annotate(**sum_all).order_by()
+        sums = {b.start: dict.fromkeys(COUNTS, 0) for b in buckets}
+        for r in grouped:  # type: ignore[assignment]
+            first = max(r["day"].replace(day=1), period.start)
+            target = sums[first]
+            for k in COUNTS:
+                target[k] += int(r[k] or 0)
+    return [
+        {
+            "first": b.start,
+            "last": b.end,
+            "label": f"{b.start:%Y-%m}",
+            **{k: int(sums[b.start].get(k) or 0) for k in COUNTS},
+        }
+        for b in buckets
+    ]
 
 
 def top_categories(*, actor: Actor, period: Period, limit: int = 10) -> list[dict[str, Any]]:
@@ -404,7 +475,7 @@ def top_categories(*, actor: Actor, period: Period, limit: int = 10) -> list[dic
         )
         rows = [(r["category_id"], r["n"]) for r in qs]
     else:
-        cats = HotlineCategoryDay.objects.filter(day__gte=period.start, day__lte=period.end)
+        cats = HotlineCategoryDay.objects.filter(period_rows(period))
         if actor.region_prefix:
             cats = cats.filter(city__startswith=actor.region_prefix)
         grouped = cats.values("category").annotate(n=Sum("created")).order_by("-n")[:limit]

@@ -85,29 +85,10 @@ def _unit_chart(stats: list[hotline.UnitStats], rates: list[hotline.Rate]) -> di
     }
 
 
-def _buckets(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Days as they are for up to two months; by month beyond (a year of bars is unreadable)."""
-    if len(days) <= 62:
-        return [
-            {**d, "first": d["day"], "last": d["day"], "label": f"{d['day']:%m-%d}"} for d in days
-        ]
-    months: dict[tuple[int, int], dict[str, Any]] = {}
-    for d in days:
-        key = (d["day"].year, d["day"].month)
-        if key not in months:
-            months[key] = {**d, "first": d["day"], "label": f"{d['day']:%Y-%m}"}
-        else:
-            for k, v in d.items():
-                if k != "day":
-                    months[key][k] += v
-        months[key]["last"] = d["day"]
-    return list(months.values())
-
-
 def _trend_chart(
     actor: Actor, period: hotline.Period
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    buckets = _buckets(hotline.hotline_trend(actor=actor, period=period))
+    buckets = hotline.hotline_trend(actor=actor, period=period)
     urls = [
         list_url(created_from=f"{b['first']:%Y-%m-%d}", created_to=f"{b['last']:%Y-%m-%d}")
         for b in buckets

@@ -456,11 +456,20 @@ class Gap(models.Model):
         return self.title
 
 
+class Grain(models.TextChoices):
+    DAY = "d", "日"  # day × 盟市 × department × desk
+    MONTH = "m", "月"  # month × 盟市 × department (desk 0)
+    DESK_MONTH = "k", "专席月"  # month × 盟市 × desk (department 0)
+
+
 class HotlineDay(models.Model):
     """The hotline's counted facts (tickets.facts) summed per 受理日, 盟市, lead department and
-    desk: kept in each ticket change's own transaction (tickets.rollup), so the dashboards add
-    up a few thousand rows instead of counting a million tickets. 0 = none (no lead yet)."""
+    desk (grain d), and per month (`day` its first day) by 盟市 and department (grain m) and
+    by 盟市 and desk (grain k): kept in each ticket change's own transaction (tickets.rollup),
+    so a dashboard adds up whole months and a few edge days instead of counting a million
+    tickets. 0 = none (no lead yet), or not part of the grain."""
 
+    grain = models.CharField("粒度", max_length=1, choices=Grain.choices, default=Grain.DAY)
     day = models.DateField("受理日")
     city = models.CharField("盟市", max_length=6)
     department = models.IntegerField("主办单位", default=0)
@@ -472,18 +481,21 @@ class HotlineDay(models.Model):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "city", "department", "desk"], name="hotline_day_unique"
+                fields=["grain", "day", "city", "department", "desk"], name="hotline_day_unique"
             )
         ]
-        indexes = [models.Index(fields=["department", "day"], name="hotline_day_department")]
+        indexes = [
+            models.Index(fields=["department", "grain", "day"], name="hotline_day_department")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.city} {self.department}/{self.desk}"
+        return f"{self.grain}{self.day} {self.city} {self.department}/{self.desk}"
 
 
 class HotlineCategoryDay(models.Model):
-    """Tickets per 受理日, 盟市 and category (the dashboards' top categories)."""
+    """Tickets per 受理日 (and per month, grain m), 盟市 and category (top categories)."""
 
+    grain = models.CharField("粒度", max_length=1, choices=Grain.choices, default=Grain.DAY)
     day = models.DateField("受理日")
     city = models.CharField("盟市", max_length=6)
     category = models.IntegerField("诉求分类")
@@ -494,7 +506,7 @@ class HotlineCategoryDay(models.Model):
         verbose_name_plural = verbose_name
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "city", "category"], name="hotline_category_day_unique"
+                fields=["grain", "day", "city", "category"], name="hotline_category_day_unique"
             )
         ]
 

@@ -1,29 +1,31 @@
 """The hotline rollup (HotlineDay, HotlineCategoryDay): what each ticket contributes, kept in
 the same transaction as the ticket's change, and the full recount that rebuilds it.
 
-A ticket contributes its counted facts (tickets.facts) to one row per table, keyed by its
-受理日 (local date of creation), 盟市 (first four digits of its region), current lead
-department and desk. An action compares the contribution before and after and applies the
-difference with one upsert per changed row (`INSERT … ON CONFLICT DO UPDATE SET n = n + Δ`,
-on SQLite and PostgreSQL alike), rows locked in key order so two actions never deadlock.
+A ticket contributes its counted facts (tickets.facts) to one row per grain of each table:
+the day it was created (受理日, local date) with its 盟市 (first four digits of its region),
+current lead department and desk; that month (keyed by the month's first day) by 盟市 and
+department (grain m) and by 盟市 and desk (grain k). An action compares the contribution before and after and applies the difference
+with ONE upsert per table (`INSERT … VALUES (…), (…) ON CONFLICT DO UPDATE SET n = n + Δ`,
+on SQLite and PostgreSQL alike), its rows in key order so two actions never deadlock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Substr, TruncDate
 
 from qitong.core.workdays import LOCAL_TZ
 from qitong.tickets.facts import FACTS
-from qitong.tickets.models import HotlineCategoryDay, HotlineDay, Ticket
+from qitong.tickets.models import Grain, HotlineCategoryDay, HotlineDay, Ticket
 
-MainKey = tuple[dt.date, str, int, int]  # day, city, department, desk
-CategoryKey = tuple[dt.date, str, int]  # day, city, category
+MainKey = tuple[str, dt.date, str, int, int]  # grain, day, city, department, desk
+CategoryKey = tuple[str, dt.date, str, int]  # grain, day, city, category
 
 
 def city_of(region_code: str) -> str:
@@ -31,121 +33,142 @@ def city_of(region_code: str) -> str:
     return region_code[:4].ljust(6, "0")
 
 
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
 @dataclass(frozen=True)
 class Contribution:
-    main: MainKey
+    day: dt.date
+    city: str
+    department: int
+    desk: int
+    category: int
     counts: tuple[int, ...]  # per tickets.facts.FACTS, then reply_minutes_sum
-    category: CategoryKey
+
+    def main_keys(self) -> list[MainKey]:
+        month = month_of(self.day)
+        return [
+            (Grain.DAY, self.day, self.city, self.department, self.desk),
+            (Grain.MONTH, month, self.city, self.department, 0),
+            (Grain.DESK_MONTH, month, self.city, 0, self.desk),
+        ]
+
+    def category_keys(self) -> list[CategoryKey]:
+        return [
+            (Grain.DAY, self.day, self.city, self.category),
+            (Grain.MONTH, month_of(self.day), self.city, self.category),
+        ]
 
 
 def contribution(ticket: Ticket) -> Contribution:
-    day = ticket.created_at.astimezone(LOCAL_TZ).date()
-    city = city_of(ticket.region_code)
-    counts = (*(int(f.test(ticket)) for f in FACTS), ticket.reply_minutes or 0)
     return Contribution(
-        main=(day, city, ticket.lead_department_id or 0, ticket.desk_id or 0),
-        counts=counts,
-        category=(day, city, ticket.category_id),
+        day=ticket.created_at.astimezone(LOCAL_TZ).date(),
+        city=city_of(ticket.region_code),
+        department=ticket.lead_department_id or 0,
+        desk=ticket.desk_id or 0,
+        category=ticket.category_id,
+        counts=(*(int(f.test(ticket)) for f in FACTS), ticket.reply_minutes or 0),
     )
 
 
 _COLUMNS = [f.key for f in FACTS] + ["reply_minutes_sum"]
 
 
-def _upsert_main(key: MainKey, delta: list[int]) -> None:
-    table = HotlineDay._meta.db_table
-    names = ", ".join(_COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _COLUMNS)
+def _upsert(
+    table: str, key_names: list[str], columns: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """One statement adding each row's values to the stored ones (or inserting the row)."""
+    names = ", ".join([*key_names, *columns])
+    marks = "(" + ", ".join(["%s"] * (len(key_names) + len(columns))) + ")"
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
     sql = (
-        f"INSERT INTO {table} (day, city, department, desk, {names}) "  # nosec B608 # names are our model's columns
-        f"VALUES (%s, %s, %s, %s, {marks}) "
-        f"ON CONFLICT (day, city, department, desk) DO UPDATE SET {sets}"
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(rows))} "  # nosec B608 # our model's columns
+        f"ON CONFLICT ({', '.join(key_names)}) DO UPDATE SET {sets}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*key, *delta])
-
-
-def _upsert_category(key: CategoryKey, delta: int) -> None:
-    table = HotlineCategoryDay._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (day, city, category, created) VALUES (%s, %s, %s, %s) "  # nosec B608 # our table
-        f"ON CONFLICT (day, city, category) DO UPDATE SET created = {table}.created + excluded.created"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*key, delta])
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def rollup_apply(before: Contribution | None, after: Contribution) -> None:
     """Move the ticket's contribution from `before` (None: a new ticket) to `after`, inside
-    the caller's transaction."""
-    main: dict[MainKey, list[int]] = {}
-    if before is not None:
-        main[before.main] = [-n for n in before.counts]
-    current = main.setdefault(after.main, [0] * len(after.counts))
-    main[after.main] = [a + b for a, b in zip(current, after.counts, strict=True)]
-    for key in sorted(main):
-        if any(main[key]):
-            _upsert_main(key, main[key])
-    category: dict[CategoryKey, int] = {}
-    if before is not None:
-        category[before.category] = -1
-    category[after.category] = category.get(after.category, 0) + 1
-    for ckey in sorted(category):
-        if category[ckey]:
-            _upsert_category(ckey, category[ckey])
+    the caller's transaction: at most one statement per table, none if nothing changed."""
+    main: dict[MainKey, list[int]] = defaultdict(lambda: [0] * len(after.counts))
+    category: dict[CategoryKey, int] = defaultdict(int)
+    for sign, part in ((-1, before), (1, after)):
+        if part is None:
+            continue
+        for key in part.main_keys():
+            main[key] = [a + sign * b for a, b in zip(main[key], part.counts, strict=True)]
+        for ckey in part.category_keys():
+            category[ckey] += sign
+    rows = [(*key, *main[key]) for key in sorted(main) if any(main[key])]
+    if rows:
+        keys = ["grain", "day", "city", "department", "desk"]
+        _upsert(HotlineDay._meta.db_table, keys, _COLUMNS, rows)
+    crows = [(*key, category[key]) for key in sorted(category) if category[key]]
+    if crows:
+        keys = ["grain", "day", "city", "category"]
+        _upsert(HotlineCategoryDay._meta.db_table, keys, ["created"], crows)
 
 
-def _keyed(tickets: QuerySet[Ticket]) -> Any:
+def _keyed(tickets: Any) -> Any:
     return tickets.order_by().annotate(
         r_day=TruncDate("created_at", tzinfo=LOCAL_TZ),
         r_city=Concat(Substr("region_code", 1, 4), Value("00")),
     )
 
 
-def _main_rows(keyed: Any) -> list[HotlineDay]:
-    mains = keyed.annotate(
-        r_department=Coalesce("lead_department_id", Value(0), output_field=IntegerField()),
-        r_desk=Coalesce("desk_id", Value(0), output_field=IntegerField()),
-    ).values("r_day", "r_city", "r_department", "r_desk")
-    counted = mains.annotate(
-        **{f"n_{f.key}": Count("pk", filter=f.q) for f in FACTS},
-        n_reply_minutes_sum=Coalesce(Sum("reply_minutes"), Value(0)),
-    )
-    rows: list[dict[str, Any]] = [dict(row) for row in counted]
-    main_rows = [
-        HotlineDay(
-            day=row["r_day"],
-            city=_city(row["r_city"]),
-            department=row["r_department"],
-            desk=row["r_desk"],
-            **{c: row[f"n_{c}"] for c in _COLUMNS},
-        )
-        for row in rows
-    ]
-    return main_rows
-
-
-def _grouped() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
-    keyed = _keyed(Ticket.objects.all())
-    main_rows = _main_rows(keyed)
-    categories = keyed.values("r_day", "r_city", "category_id").annotate(n=Count("pk"))
-    category_rows = [
-        HotlineCategoryDay(
-            day=row["r_day"],
-            city=_city(row["r_city"]),
-            category=row["category_id"],
-            created=row["n"],
-        )
-        for row in categories
-    ]
-    return main_rows, category_rows
-
-
 def _city(concatenated: str) -> str:
     # Substr(…, 1, 4) || "00" is the city for every 6-digit code; a shorter code (none in
     # the directory) is normalised the way city_of does.
     return city_of(concatenated[:4])
+
+
+def _grouped() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
+    """The rollup recounted from the tickets, with the same facts (their `q` this time): the
+    days by one grouped query each, the months summed from the days."""
+    keyed = _keyed(Ticket.objects.all())
+    counted = (
+        keyed.annotate(
+            r_department=Coalesce("lead_department_id", Value(0), output_field=IntegerField()),
+            r_desk=Coalesce("desk_id", Value(0), output_field=IntegerField()),
+        )
+        .values("r_day", "r_city", "r_department", "r_desk")
+        .annotate(
+            **{f"n_{f.key}": Count("pk", filter=f.q) for f in FACTS},
+            n_reply_minutes_sum=Coalesce(Sum("reply_minutes"), Value(0)),
+        )
+    )
+    main: dict[MainKey, list[int]] = {}
+    for row in counted:
+        values = [int(row[f"n_{c}"]) for c in _COLUMNS]
+        day, city = row["r_day"], _city(row["r_city"])
+        department, desk = row["r_department"], row["r_desk"]
+        main[(Grain.DAY, day, city, department, desk)] = values
+        for key in (
+            (Grain.MONTH, month_of(day), city, department, 0),
+            (Grain.DESK_MONTH, month_of(day), city, 0, desk),
+        ):
+            main[key] = [
+                a + b for a, b in zip(main.get(key, [0] * len(values)), values, strict=True)
+            ]
+    categories: dict[CategoryKey, int] = defaultdict(int)
+    for row in keyed.values("r_day", "r_city", "category_id").annotate(n=Count("pk")):
+        day, city = row["r_day"], _city(row["r_city"])
+        categories[(Grain.DAY, day, city, row["category_id"])] += row["n"]
+        categories[(Grain.MONTH, month_of(day), city, row["category_id"])] += row["n"]
+    main_rows = [
+        HotlineDay(
+            grain=g, day=d, city=c, department=dep, desk=desk, **dict(zip(_COLUMNS, v, strict=True))
+        )
+        for (g, d, c, dep, desk), v in main.items()
+    ]
+    category_rows = [
+        HotlineCategoryDay(grain=g, day=d, city=c, category=cat, created=n)
+        for (g, d, c, cat), n in categories.items()
+    ]
+    return main_rows, category_rows
 
 
 def rollup_recount() -> tuple[list[HotlineDay], list[HotlineCategoryDay]]:
