@@ -77,6 +77,8 @@ ROUTES = {
 }
 SATISFACTION = ((5, 60), (4, 25), (3, 9), (2, 4), (1, 2))
 P_REJECT = 0.04  # of online submissions
+P_EXTENSION = 0.06  # of signed tickets: an approved extension before the reply
+P_REDO = 0.5  # of dissatisfied callbacks: redone (the rest closed with a reason)
 P_WITHDRAW = 0.015
 P_DUPLICATE = 0.01  # filed again shortly after a first call, merged into it
 P_URGENT = {"complaint": 0.10, "report": 0.10, "help": 0.08}

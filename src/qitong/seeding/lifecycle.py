@@ -10,13 +10,15 @@ import hashlib
 import random
 from typing import Any
 
-from qitong.core.workdays import working_minutes
+from qitong.core.workdays import add_working_days, working_minutes
 from qitong.seeding import text
 from qitong.seeding.distributions import (
     CHANNEL_WEIGHTS,
     KINDS_BY_TOP,
     ONLINE,
     P_ASSISTING,
+    P_EXTENSION,
+    P_REDO,
     P_REJECT,
     P_URGENT,
     P_WITHDRAW,
@@ -133,6 +135,8 @@ def _callback(story: Story, after: dt.timedelta) -> None:
     at = story.last_at + after
     if not story.act(at, "callback", story.operator(), "closed" if score >= 3 else None, callback):
         return
+    if score < 3 and story.lead_dept is not None and rng.random() < P_REDO and _redo(story):
+        return
     if score < 3:
 
         def close(at: dt.datetime, payload: dict[str, Any]) -> None:
@@ -140,6 +144,91 @@ def _callback(story: Story, after: dt.timedelta) -> None:
             story.f["callback_dissatisfied"] = False
 
         story.act(story.last_at + hours(rng, 20, 0.7), "close", story.lead(), "closed", close)
+
+
+def _extension(story: Story) -> bool:
+    """The lead department asks for more time and the desk lead approves it: the reply
+    deadline moves by the approved working days (tickets.services.departments)."""
+    rng, f = story.rng, story.f
+    lead = story.lead_dept
+    assert lead is not None
+    days = rng.choice((3, 5, 5, 10))
+    reason = rng.choice(text.EXTENSION_REASONS)
+    at = story.last_at + hours(rng, 20, 0.8, cap=24 * 5)
+    decision: dict[str, Any] = {
+        "ticket_id": f["id"], "kind": "extension", "reason": reason, "legal_basis": "",
+        "days": days, "reply_result": "", "reply_text": "", "attachment_ids": [],
+        "requested_by_id": lead.handler.id, "requested_at": at, "approved": None,
+        "decided_by_id": None, "decided_at": None, "decision_note": "",
+    }  # fmt: skip
+
+    def request(at: dt.datetime, payload: dict[str, Any]) -> None:
+        payload.update(days=days, reason=reason)
+        f["pending_request"] = "extension"
+        story.decisions.append(decision)
+
+    if not story.act(at, "request_extension", lead.handler, None, request):
+        return False
+
+    def approve(at: dt.datetime, payload: dict[str, Any]) -> None:
+        new_due = add_working_days(f["due_reply_at"], days, story.deadlines.calendar)
+        decision.update(approved=True, decided_by_id=story.lead().id, decided_at=at)
+        f.update(
+            pending_request="", due_reply_at=new_due, extension_days=f["extension_days"] + days
+        )
+        story.resume("reply", new_due, at)
+        payload.update(days=days, due_reply_at=new_due.isoformat())
+
+    return story.act(
+        story.last_at + hours(rng, 3, 0.8, cap=48), "approve_extension", story.lead(), None, approve
+    )
+
+
+def _redo(story: Story) -> bool:
+    """A dissatisfied callback sent back for another round: the lead department replies
+    again, the desk accepts and calls back (tickets.services.actions._redo_round)."""
+    rng, f = story.rng, story.f
+    lead = story.lead_dept
+    assert lead is not None
+
+    def redo(at: dt.datetime, payload: dict[str, Any]) -> None:
+        payload["note"] = "企业对办理结果不满意，请重新办理"
+        f.update(redo_count=f["redo_count"] + 1, callback_dissatisfied=False)
+        story.start("reply", at, payload, "due_reply_at")
+
+    if not story.act(
+        story.last_at + hours(rng, 4, 0.8, cap=48), "redo", story.operator(), "in_progress", redo
+    ):
+        return False
+
+    def reply(at: dt.datetime, payload: dict[str, Any]) -> None:
+        explanation = rng.choice(text.REPLIES)
+        payload.update(explanation=explanation, result="resolved")
+        f.update(reply_result="resolved", reply_text=explanation)
+        f.update(
+            replied_at=at,
+            replied_on_time=at <= f["due_reply_at"],
+            reply_minutes=working_minutes(f["lead_since"], at, story.deadlines.calendar),
+        )
+        story.stop()
+
+    if not story.act(
+        story.last_at + hours(rng, 30, 0.8, cap=24 * 8), "reply", lead.handler, "replied", reply
+    ):
+        return True
+
+    def accept(at: dt.datetime, payload: dict[str, Any]) -> None:
+        story.start("callback", at, payload, "due_callback_at")
+
+    if story.act(
+        story.last_at + hours(rng, 5, 0.9, cap=24 * 7),
+        "accept_reply",
+        story.lead(),
+        "awaiting_callback",
+        accept,
+    ):
+        _callback(story, hours(rng, 12, 0.8, cap=24 * 10))
+    return True
 
 
 def _answer(story: Story, online: bool) -> None:
@@ -273,6 +362,8 @@ def _dispatch(story: Story) -> None:
         delay = hours(rng, 24, 0.8, cap=24 * 5)
         if not story.act(story.last_at + delay, "assist", other.handler, None, assist):
             return
+    if rng.random() < P_EXTENSION and not _extension(story):
+        return
     window = f["due_reply_at"] - signed_at
     if window <= dt.timedelta(0):
         took = hours(rng, 24, 0.8)
