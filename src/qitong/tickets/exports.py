@@ -1,7 +1,8 @@
 """Excel export of a ticket list, in constant memory: rows are read with a server-side
-cursor in chunks (values only, no model objects) and written by openpyxl's write-only
-workbook, which streams each row to a temporary file; the finished file is then streamed to
+cursor in chunks (values only, no model objects) and written by xlsxwriter in constant-memory
+mode, which flushes each row to a temporary file; the finished file is then streamed to
 the browser. A million rows take the same memory as a thousand (bench/export.py measures it).
+xlsxwriter, not openpyxl, writes it: five to ten times faster for a million rows (decision 0011).
 
 Who exported which list, and how many rows, is written to the ledger (on the exporting
 user's chain): an export takes records out of the system.
@@ -14,11 +15,9 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+import xlsxwriter
 from django.db import transaction
 from django.db.models import QuerySet
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from qitong.accounts.actor import Actor
 from qitong.accounts.models import User
@@ -89,35 +88,31 @@ def _rows(qs: QuerySet[Ticket], actor: Actor) -> Iterator[list[Any]]:
 
 def write_xlsx(qs: QuerySet[Ticket], actor: Actor, out: IO[bytes], *, title: str) -> int:
     """Write the list to `out` as one sheet (a title line, the header, the rows); returns the
-    number of rows."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("工单")
+    number of rows. xlsxwriter's constant_memory mode flushes each row as it is written."""
+    workbook = xlsxwriter.Workbook(
+        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet("工单")
+    bold = workbook.add_format({"bold": True})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for i, (_, _, width) in enumerate(COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + i)].width = width
-    sheet.freeze_panes = "A3"
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True)
-    sheet.append([heading])
-    header = []
-    for label, _, _ in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+        sheet.set_column(i, i, width)
+    sheet.freeze_panes(2, 0)
+    sheet.write_string(0, 0, title, bold)
+    for i, (label, _, _) in enumerate(COLUMNS):
+        sheet.write_string(1, i, label, bold)
     count = 0
-    date_style = "yyyy-mm-dd hh:mm"
-    for row in _rows(qs, actor):
-        cells: list[Any] = []
-        for value in row:
+    for count, row in enumerate(_rows(qs, actor), start=1):
+        line = count + 1
+        for i, value in enumerate(row):
             if isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = date_style
-                cells.append(cell)
+                sheet.write_datetime(line, i, value, when)
+            elif isinstance(value, str):
+                if value:
+                    sheet.write_string(line, i, value)
             else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    workbook.save(out)
+                sheet.write_number(line, i, value)
+    workbook.close()
     return count
 
 
