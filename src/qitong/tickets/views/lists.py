@@ -31,6 +31,13 @@ def _form(request: HttpRequest) -> listing.TicketListForm:
     return listing.TicketListForm(request.GET, user=user, actor=actor_of(user))
 
 
+def _invalid(request: HttpRequest, form: listing.TicketListForm) -> HttpResponse:
+    """The list page with every bad filter named, and no tickets."""
+    return render(
+        request, "tickets/list.html", {"form": form, "rows": [], "invalid": True}, status=400
+    )
+
+
 @role_required(*listing.list_roles())
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """Every ticket the reader may see, filtered as the URL says, a page of 50 at a time:
@@ -39,9 +46,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     actor = actor_of(user)
     form = _form(request)
     if not form.is_valid():
-        return render(
-            request, "tickets/list.html", {"form": form, "rows": [], "invalid": True}, status=400
-        )
+        return _invalid(request, form)
     qs = listing.ticket_list(user=user, actor=actor, filters=form.cleaned_data)
     total = qs.count()
     page = page_number(request)
@@ -128,9 +133,7 @@ def ticket_export(request: HttpRequest) -> HttpResponseBase:
     actor = actor_of(user)
     form = _form(request)
     if not form.is_valid():
-        return render(
-            request, "tickets/list.html", {"form": form, "rows": [], "invalid": True}, status=400
-        )
+        return _invalid(request, form)
     qs = listing.ticket_list(user=user, actor=actor, filters=form.cleaned_data)
     described = str(listing.describe(form))
     stamp = clock.now().astimezone().strftime("%Y%m%d-%H%M")
