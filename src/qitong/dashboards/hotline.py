@@ -40,7 +40,7 @@ from qitong.directory.models import Department, Desk, Region, RegionLevel
 from qitong.tickets.facts import BY_KEY, FACTS, REPLY_BUCKET_HOURS
 from qitong.tickets.listing import list_url
 from qitong.tickets.models import Grain, HotlineCategoryDay, HotlineDay, Ticket
-from qitong.tickets.selectors import overdue, tickets_visible_to
+from qitong.tickets.selectors import overdue, tickets_led_by, tickets_visible_to
 
 STATS_ROLES = frozenset(
     {Role.OPERATOR, Role.DESK_LEAD, Role.HANDLER, Role.DEPT_LEADER, Role.SUPERVISOR} | GLOBAL_ROLES
@@ -261,10 +261,9 @@ def _rollup_rows(
 def _live_tickets(actor: Actor, period: Period) -> QuerySet[Ticket]:
     start = dt.datetime.combine(period.start, dt.time.min, LOCAL_TZ)
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, LOCAL_TZ)
-    qs = tickets_visible_to(actor).filter(created_at__gte=start, created_at__lt=end)
-    if actor.role in DEPARTMENT_ROLES:
-        qs = qs.filter(lead_department_id=actor.department_id)
-    return qs
+    if actor.role in DEPARTMENT_ROLES:  # its lead tickets: the indexed branch of its scope
+        return tickets_led_by(actor).filter(created_at__gte=start, created_at__lt=end)
+    return tickets_visible_to(actor).filter(created_at__gte=start, created_at__lt=end)
 
 
 _ROLLUP_GROUP = {"department": "department", "region": "city", "desk": "desk", "day": "day"}
