@@ -40,7 +40,7 @@ from qitong.tickets.deadlines import load_policies
 from qitong.tickets.models import Category
 
 BENCH_SUFFIX = "（压测）"
-UNUSABLE_PASSWORD = "!bench-no-login"
+UNUSABLE_PASSWORD = "!bench-no-login"  # nosec B105 # a marker Django never accepts as a hash, not a password
 BATCH = 2000
 # Where enterprises are: the big three 盟市 (Hohhot, Baotou, Ordos) hold half of them.
 CITY_WEIGHTS = {
@@ -114,7 +114,7 @@ def ensure_accounts(out: Out) -> None:
                 "department_id", flat=True
             )
         )
-        rng = random.Random("bench-accounts")
+        rng = random.Random("bench-accounts")  # nosec B311 # generated data, not security
         new = [
             User(
                 username=f"bench_h_{d.code}",
@@ -198,7 +198,7 @@ def _enterprise_batch(
 ) -> None:
     ents, contacts, people = [], [], []
     for i in indexes:
-        rng = random.Random(f"bench-enterprise-{i}")
+        rng = random.Random(f"bench-enterprise-{i}")  # nosec B311 # generated data, not security
         city = rng.choices(cities, weights)[0]
         county = rng.choice(counties[city])
         industry = rng.choices(sections, trade_weights)[0]
@@ -380,5 +380,5 @@ def _enterprise_refs(
             demo = len(refs) - 1
             weights.append(0.0)
         else:
-            weights.append(math.exp(0.9 * random.Random(f"bench-weight-{ent_id}").gauss(0, 1)))
+            weights.append(math.exp(0.9 * random.Random(f"bench-weight-{ent_id}").gauss(0, 1)))  # nosec B311 # generated data
     return refs, weights, demo
