@@ -179,3 +179,11 @@ def test_the_dashboards_show_the_same_figures(world: World) -> None:
     assert "首呼解决率" in desk and "25.0%" in desk
     bad = client_for(world, "supervisor").get("/overview/?from=2026-13-01").content.decode()
     assert "日期格式应为" in bad
+
+
+def test_the_desk_counts_its_operators_by_local_hour(world: World) -> None:
+    _scenario(world)  # four tickets filed by the operator at 09:00 Beijing time (01:00 UTC)
+    page = client_for(world, "desk_lead").get("/desk/stats/?from=2026-03-01&to=2026-03-31")
+    text = re.sub(r"<[^>]+>", " ", page.content.decode())
+    assert re.search(r"人员\s+9时\s+合计", text), text[-3000:]
+    assert re.search(rf"{world.users['operator'].get_full_name()}\s+4\s+4", text)

@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
-from django.db.models.functions import ExtractHour
+from django.db import connection
+from django.db.models import Count, Func, IntegerField, Value
+from django.db.models.functions import Cast, ExtractHour
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -265,6 +266,16 @@ def _handler_load(user: User, period: hotline.Period) -> list[dict[str, Any]]:
     )
 
 
+def _local_hour() -> Any:
+    """The local (Beijing, UTC+8 all year) hour of creation, computed by the database itself:
+    Django's SQLite hour extraction calls back into Python for every row (a year of a desk's
+    tickets took ~900 ms), SQLite's strftime does not."""
+    if connection.vendor == "sqlite":
+        shifted = Func(Value("%H"), "created_at", Value("+8 hours"), function="strftime")
+        return Cast(shifted, IntegerField())
+    return ExtractHour("created_at", tzinfo=LOCAL_TZ)
+
+
 @dataclass(frozen=True)
 class Operator:
     name: str
@@ -294,7 +305,7 @@ def desk_stats(request: HttpRequest) -> HttpResponse:
         desk_id=desk_id, created_at__gte=start, created_at__lt=end, created_by__isnull=False
     )
     per_hour = (
-        registered.annotate(hour=ExtractHour("created_at", tzinfo=LOCAL_TZ))
+        registered.annotate(hour=_local_hour())
         .values("created_by_id", "hour")
         .annotate(n=Count("pk"))
         .order_by()

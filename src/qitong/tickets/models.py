@@ -239,6 +239,8 @@ class Ticket(models.Model):
                 name="ticket_department_recent",
             ),
             models.Index(fields=["enterprise", "-created_at"], name="ticket_enterprise_list"),
+            # a desk's tickets of a period (its operators by hour, dashboards.hotline_views)
+            models.Index(fields=["desk", "created_at"], name="ticket_desk_created"),
             models.Index(fields=["state", "region_code"], name="ticket_state_region"),
             models.Index(
                 fields=["due_at"], name="ticket_due", condition=models.Q(due_at__isnull=False)
