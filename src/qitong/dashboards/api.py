@@ -32,7 +32,7 @@ class HotlineQuery(Schema):
     to: dt.date | None = Field(default=None, description="受理日期止（含），默认今天")
 
 
-class UnitOut(BaseModel):
+class StatsUnitOut(BaseModel):
     kind: str
     name: str
     id: int | None = None
@@ -40,7 +40,7 @@ class UnitOut(BaseModel):
 
 
 class UnitStatsOut(BaseModel):
-    unit: UnitOut
+    unit: StatsUnitOut
     dispatched: int
     response_rate: float | None
     resolution_rate: float | None

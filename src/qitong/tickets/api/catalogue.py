@@ -35,23 +35,23 @@ class CatalogueQuery(Schema):
     offset: int = Field(default=0, ge=0, le=100000)
 
 
-class DepartmentOut(BaseModel):
+class CatalogueDepartmentOut(BaseModel):
     id: int
     code: str
     name: str
 
 
-class CodeName(BaseModel):
+class CatalogueCodeName(BaseModel):
     code: str
     name: str
 
 
 class RuleOut(BaseModel):
     id: int
-    region: CodeName
-    category: CodeName
-    lead: DepartmentOut
-    assisting: list[DepartmentOut]
+    region: CatalogueCodeName
+    category: CatalogueCodeName
+    lead: CatalogueDepartmentOut
+    assisting: list[CatalogueDepartmentOut]
     basis: str
     version: int
 
