@@ -15,7 +15,7 @@ class UnitOut(Schema):
     name: str
 
 
-class EnterpriseRef(Schema):
+class MeEnterpriseOut(Schema):
     id: int
     credit_code: str
     name: str
@@ -36,7 +36,7 @@ class MeOut(Schema):
     region: RegionRef | None = None
     desk: UnitOut | None = None
     department: UnitOut | None = None
-    enterprise: EnterpriseRef | None = None
+    enterprise: MeEnterpriseOut | None = None
 
 
 @router.get("/me", response=MeOut, summary="当前用户：角色、范围、所属单位或企业")

@@ -190,9 +190,11 @@ StrictId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 class Paged(LimitOffsetPagination):
     """ninja's limit/offset pages with both bounded (a huge offset was a 500)."""
 
-    class Input(Schema):
+    class PageQuery(Schema):
         limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过条数（≤ {MAX_OFFSET}）")
+
+    Input = PageQuery  # ninja reads `Input`; its own name keeps the workflow's Input unshadowed
 
 
 def build_api(*, auth: list[Any]) -> NinjaAPI:

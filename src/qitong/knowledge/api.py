@@ -88,7 +88,7 @@ class ArticleIn(Schema):
     department: Id | None = None
 
 
-class WithdrawIn(Schema):
+class ArticleWithdrawBody(Schema):
     reason: str = Field(default="", description="撤回理由（必填，最多 500 字）")
 
 
@@ -205,7 +205,7 @@ def publish(request: HttpRequest, article_id: Id) -> dict[str, Any]:
 @router.post(
     "/knowledge/articles/{article_id}/withdraw", response=ArticleOut, summary="撤回（不再检索）"
 )
-def withdraw(request: HttpRequest, article_id: Id, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, article_id: Id, payload: ArticleWithdrawBody) -> dict[str, Any]:
     user = user_of(request)
     article_withdraw(pk=article_id, user=user, reason=payload.reason)
     return _article(article_get(actor=actor_of(user), pk=article_id), user)
