@@ -190,7 +190,7 @@ StrictId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 class Paged(LimitOffsetPagination):
     """ninja's limit/offset pages with both bounded (a huge offset was a 500)."""
 
-    class PageQuery(Schema):
+    class PageQuery(LimitOffsetPagination.Input):
         limit: int = Field(50, ge=1, le=MAX_LIMIT, description=f"每页条数（1–{MAX_LIMIT}）")
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description=f"跳过条数（≤ {MAX_OFFSET}）")
 
