@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -134,7 +133,7 @@ def _words(qs: QuerySet[Ticket], user: User, text: str) -> QuerySet[Ticket]:
     return qs.filter(id__in=ids)
 
 
-def _ANY_ID(ids: list[int]) -> RawSQL:  # noqa: N802 # reads as the SQL it is
+def _ANY_ID(ids: list[int]) -> RawSQL:  # reads as the SQL it is
     return RawSQL(
         '"tickets_ticket"."id" = ANY(%s)',  # nosec B611 # constant SQL; the ids are bound
         [ids],
