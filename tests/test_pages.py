@@ -156,8 +156,10 @@ def test_caller_lookup_reads_contacts_in_one_query_not_one_per_row(
     client = signed_in(world, "operator")
     # session, user, the desk and its region (the scope), enterprises, their primary contacts;
     # the ticket search: the enterprises named by the words, the word matches, the named
-    # enterprises' tickets, then the page of tickets
-    with django_assert_num_queries(9) as one:
+    # enterprises' tickets, then the page of tickets; PostgreSQL reads the newest ticket id
+    # first, to bound its word search to the newest tickets (tickets.search.WINDOWS), and the
+    # word matches as a list of ids (SQLite's FTS5 match stays a subquery)
+    with django_assert_num_queries(11 if connection.vendor == "postgresql" else 9) as one:
         lookup(client, "测试科技")
     for n in range(2, 7):
         factories.enterprise(
