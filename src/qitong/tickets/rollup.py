@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, IntegerField, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Substr, TruncDate
 
+from qitong.core.upsert import upsert_add
 from qitong.core.workdays import LOCAL_TZ
 from qitong.tickets.facts import FACTS
 from qitong.tickets.models import Grain, HotlineCategoryDay, HotlineDay, Ticket
@@ -75,21 +76,6 @@ def contribution(ticket: Ticket) -> Contribution:
 _COLUMNS = [f.key for f in FACTS] + ["reply_minutes_sum"]
 
 
-def _upsert(
-    table: str, key_names: list[str], columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """One statement adding each row's values to the stored ones (or inserting the row)."""
-    names = ", ".join([*key_names, *columns])
-    marks = "(" + ", ".join(["%s"] * (len(key_names) + len(columns))) + ")"
-    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
-    sql = (
-        f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(rows))} "  # nosec B608 # our model's columns
-        f"ON CONFLICT ({', '.join(key_names)}) DO UPDATE SET {sets}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
-
-
 def rollup_apply(before: Contribution | None, after: Contribution) -> None:
     """Move the ticket's contribution from `before` (None: a new ticket) to `after`, inside
     the caller's transaction: at most one statement per table, none if nothing changed."""
@@ -105,11 +91,11 @@ def rollup_apply(before: Contribution | None, after: Contribution) -> None:
     rows = [(*key, *main[key]) for key in sorted(main) if any(main[key])]
     if rows:
         keys = ["grain", "day", "city", "department", "desk"]
-        _upsert(HotlineDay._meta.db_table, keys, _COLUMNS, rows)
+        upsert_add(HotlineDay._meta.db_table, keys, _COLUMNS, rows)
     crows = [(*key, category[key]) for key in sorted(category) if category[key]]
     if crows:
         keys = ["grain", "day", "city", "category"]
-        _upsert(HotlineCategoryDay._meta.db_table, keys, ["created"], crows)
+        upsert_add(HotlineCategoryDay._meta.db_table, keys, ["created"], crows)
 
 
 def _keyed(tickets: Any) -> Any:

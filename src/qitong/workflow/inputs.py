@@ -9,6 +9,7 @@ JSON boolean for a number.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
@@ -34,7 +35,7 @@ MAX_TEXT = 5000
 class Widget:
     """How a page shows the field (pydantic ignores this metadata; the form reads it)."""
 
-    kind: str  # text | textarea | choice | number | flag | ref | refs
+    kind: str  # text | textarea | choice | number | flag | ref | refs | date
     label: str
     required: bool = False
     rows: int = 3
@@ -74,9 +75,9 @@ class Input(BaseModel):
     def recorded(self) -> dict[str, Any]:
         """The fields the ledger keeps as they were typed."""
         return {
-            name: getattr(self, name)
+            name: value.isoformat() if isinstance(value, dt.date) else value
             for name, widget in widgets(type(self)).items()
-            if widget.record and getattr(self, name) not in ("", None)
+            if widget.record and (value := getattr(self, name)) not in ("", None)
         }
 
 
@@ -301,6 +302,38 @@ def Flag(label: str, *, required: bool = False, invalid: str = "", hint: str = "
     return _field(
         None if required else False, widget, BeforeValidator(parse), AfterValidator(check)
     )
+
+
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+
+
+def Day(label: str, *, required: bool = True, hint: str = "") -> Any:
+    """A calendar date, `YYYY-MM-DD` (a page's date input sends the same), 2000–2099."""
+    invalid = f"{label}应为日期，格式 YYYY-MM-DD"
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            return raw
+        if not isinstance(raw, str):
+            raise _fail("date", invalid)
+        try:
+            value = dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            raise _fail("date", invalid) from None
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise _fail("date", f"{label}应在 2000 年到 2099 年之间")
+        return value
+
+    def check(value: dt.date | None) -> dt.date | None:
+        if value is None and required:
+            raise _fail("required", f"请填写{label}")
+        return value
+
+    widget = Widget("date", label, required, hint=hint, record=True)
+    return _field(None, widget, BeforeValidator(parse), AfterValidator(check), format="date")
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "qitong.notifications",
     "qitong.tickets",
     "qitong.knowledge",
+    "qitong.reforms",
     "qitong.routing",
     "qitong.dashboards",
     "qitong.demo",
