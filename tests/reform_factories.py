@@ -94,7 +94,7 @@ def reforms(
 
 
 def filed(r: Reforms, item: UnitTask, coordinator: User, **data: Any) -> Report:
-    return report_submit(unit_task=item.pk, user=coordinator, data=data)
+    return report_submit(unit_task=item.pk, user=coordinator, data=data)[0]
 
 
 def accepted(r: Reforms, report: Report) -> Report:

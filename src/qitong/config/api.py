@@ -12,6 +12,7 @@ from qitong.dashboards.api import router as dashboards_router
 from qitong.directory.api import router as directory_router
 from qitong.enterprises.api import router as enterprises_router
 from qitong.knowledge.api import router as knowledge_router
+from qitong.reforms.api import router as reforms_router
 from qitong.routing.api import router as routing_router
 from qitong.tickets.api import router as tickets_router
 
@@ -24,5 +25,6 @@ for router in (
     knowledge_router,
     routing_router,
     dashboards_router,
+    reforms_router,
 ):
     api.add_router("", router)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/", include("qitong.tickets.urls")),
     path("my/tickets/", include("qitong.tickets.portal_urls")),
     path("knowledge/", include("qitong.knowledge.urls")),
+    path("reforms/", include("qitong.reforms.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -8,8 +8,12 @@ class ReformsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from qitong.core import navigation
         from qitong.jobs.services import Every, periodic_register
-        from qitong.reforms import transitions  # noqa: F401 # the machines register themselves
+        from qitong.reforms import services  # noqa: F401 # the handlers register themselves
+        from qitong.reforms.navigation import REFORM_NAVIGATION
+
+        navigation.register_app(REFORM_NAVIGATION)
 
         periodic_register(
             Every(

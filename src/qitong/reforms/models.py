@@ -399,6 +399,9 @@ class Report(models.Model):
     )
     comment = models.CharField("审核意见", max_length=500, blank=True)
     returned_count = models.PositiveSmallIntegerField("退回次数", default=0)
+    # The filer's Idempotency-Key (a retried POST answers with this report, core.idempotency).
+    idempotency_key = models.CharField("幂等键", max_length=100, blank=True, editable=False)
+    idempotency_digest = models.CharField("幂等请求摘要", max_length=64, blank=True, editable=False)
     revision = models.PositiveIntegerField("修订号", default=0)
     updated_at = models.DateTimeField("更新时间", null=True, blank=True)
 
@@ -422,6 +425,11 @@ class Report(models.Model):
                 fields=["measure", "period"],
                 condition=OPEN_REPORT & Q(measure__isnull=False),
                 name="reforms_report_open_measure",
+            ),
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="reforms_report_idempotency",
             ),
         ]
         indexes = [

@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from qitong.accounts.actor import SYSTEM, actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
-from qitong.core.errors import NotFound, ValidationFailed
+from qitong.core import idempotency
+from qitong.core.errors import DomainError, NotFound, ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads, save_checked
 from qitong.core.upsert import upsert_add
 from qitong.core.workdays import LOCAL_TZ
@@ -30,6 +31,7 @@ from qitong.notifications.services import notify
 from qitong.reforms import periods
 from qitong.reforms.models import (
     ActionPlan,
+    LocalPlan,
     Measure,
     ProgressDelta,
     ReformTask,
@@ -63,6 +65,7 @@ from qitong.workflow.skeleton import Action, Subject, act
 
 T = TaskState
 R = ReportState
+OPEN_REPORT_TAKEN = "该期已有待审核或被退回的报告，请在原报告上修改后重报"
 MEASURE_DUE_DAYS = 5  # a local measure's report is on time within 5 days of its period's end
 Item = UnitTask | Measure
 
@@ -228,8 +231,10 @@ def report_submit(
     user: User,
     data: dict[str, Any],
     files: Sequence[File[Any]] = (),
-) -> Report:
-    """File a report on a unit task or a measure (its `report` action); the new report."""
+    idempotency_key: str = "",
+) -> tuple[Report, bool]:
+    """File a report on a unit task or a measure (its `report` action): (the report, created).
+    A retry under the same Idempotency-Key answers with the first report (created=False)."""
     assert (unit_task is None) != (measure is None)
     actor = actor_of(user)
     spec: Subject[Any] = UNIT_TASKS if unit_task is not None else MEASURES
@@ -238,14 +243,38 @@ def report_submit(
     item = spec.scope(actor).filter(pk=pk).only("state").first()
     if item is None:
         raise NotFound()
+    key = idempotency.checked_key(idempotency_key)
+    digest = (
+        idempotency.request_digest({"item": [spec.machine.name, pk], **data}, files) if key else ""
+    )
+    if key and (replayed := _replayed(user, key, digest)):
+        return replayed, False
     if item.state == T.NOT_APPLICABLE:
         raise ValidationFailed(fields={"unit_task": "该任务已认定不适用于本单位，无需报送"})
     checked = check_uploads(list(files), field="files") if files else []
-    ctx = act(
-        spec, pk=pk, action="report", actor=actor, user=user, data=data, extra={"files": checked}
-    )
+    try:
+        ctx = act(
+            spec,
+            pk=pk,
+            action="report",
+            actor=actor,
+            user=user,
+            data=data,
+            extra={"files": checked, "idempotency": (key, digest)},
+        )
+    except IntegrityError:  # a concurrent submission won (the same key, or the same period)
+        if key and (replayed := _replayed(user, key, digest)):
+            return replayed, False
+        raise ValidationFailed(fields={"period": OPEN_REPORT_TAKEN}) from None
     report: Report = ctx.extra["report"]
-    return report
+    return report, True
+
+
+def _replayed(user: User, key: str, digest: str) -> Report | None:
+    existing = Report.objects.filter(submitted_by=user, idempotency_key=key).first()
+    if existing is not None and existing.idempotency_digest != digest:
+        raise idempotency.mismatch("进度报告")
+    return existing
 
 
 def report_act(
@@ -364,6 +393,74 @@ def plan_task_add(
     return task
 
 
+@transaction.atomic
+def local_plan_create(*, user: User | None, unit: ReportingUnit, **fields: Any) -> LocalPlan:
+    """A unit's own plan (its measures follow with measure_add)."""
+    from qitong.core import clock
+
+    local = LocalPlan(unit=unit, **fields)
+    if local.deadline < local.issued_on:
+        raise ValidationFailed(fields={"deadline": "完成时限不能早于印发日期"})
+    local.save()
+    ledger_record(
+        subject_type="reforms.local_plan",
+        subject_id=local.pk,
+        action="create",
+        actor=user,
+        to_state="",
+        payload={"unit": unit.code, "name": local.name, "deadline": str(local.deadline)},
+        at=clock.now(),
+        new_subject=True,
+    )
+    return local
+
+
+@transaction.atomic
+def measure_add(
+    *,
+    local_plan: LocalPlan,
+    user: User | None,
+    tasks: Sequence[ReformTask] = (),
+    parent: Measure | None = None,
+    **fields: Any,
+) -> Measure:
+    """A numbered measure (or a sub-item of one), linked to the reform tasks it serves."""
+    from qitong.core import clock
+
+    now = clock.now()
+    fields.setdefault("deadline", local_plan.deadline)
+    fields.setdefault("planned_start", local_plan.issued_on)
+    fields.setdefault("responsible_body", local_plan.unit.responsible_body)
+    if fields["deadline"] > local_plan.deadline:
+        raise ValidationFailed(
+            fields={"deadline": f"不能晚于本地方案的完成时限（{local_plan.deadline:%Y-%m-%d}）"}
+        )
+    measure = Measure.objects.create(
+        local_plan=local_plan,
+        parent=parent,
+        original_deadline=fields["deadline"],
+        updated_at=now,
+        **fields,
+    )
+    if tasks:
+        measure.tasks.set(tasks)
+    ledger_record(
+        subject_type=MEASURE.name,
+        subject_id=measure.pk,
+        action="create",
+        actor=user,
+        to_state=measure.state,
+        payload={
+            "number": measure.number,
+            "deadline": str(measure.deadline),
+            "tasks": [t.number for t in tasks],
+        },
+        at=now,
+        new_subject=True,
+    )
+    return measure
+
+
 def plan_act(
     *, pk: int, action: str, user: User | None, data: dict[str, Any] | None = None
 ) -> ActionPlan:
@@ -418,13 +515,18 @@ def _report(ctx: Action[Any]) -> None:
     if isinstance(checked, str):
         errors["period"] = checked
     elif _open_report(item, checked[0]):
-        errors["period"] = "该期已有待审核或被退回的报告，请在原报告上修改后重报"
+        errors["period"] = OPEN_REPORT_TAKEN
     if errors:
         raise ValidationFailed(fields=errors)
     assert not isinstance(checked, str)
     code, end = checked
     kind, _, _, due_days = schedule(item)
+    source: Report | None = ctx.extra.get("source")
+    key, digest = ctx.extra.get("idempotency", ("", ""))
     report = Report.objects.create(
+        source=source,
+        idempotency_key=key,
+        idempotency_digest=digest,
         unit_task=item if isinstance(item, UnitTask) else None,
         measure=item if isinstance(item, Measure) else None,
         unit=item.unit,
@@ -454,18 +556,60 @@ def _report(ctx: Action[Any]) -> None:
             "progress": report.progress,
             "done": report.done,
             "files": files,
+            **({"source": source.pk} if source is not None else {}),
         },
         at=ctx.now,
         new_subject=True,
     )
     ctx.payload.update(report=report.pk, period=code, progress=report.progress, done=report.done)
     ctx.extra["report"] = report
+    if isinstance(item, Measure) and args.for_tasks:
+        ctx.payload["copies"] = _report_copies(ctx, item, report)
     if report.done:
         ctx.go(T.CLAIMED_DONE)
     elif item.state in (T.NOT_STARTED, T.RETURNED):
         ctx.go(T.IN_PROGRESS)
     else:
         ctx.stay()
+
+
+def _report_copies(ctx: Action[Any], measure: Measure, report: Report) -> dict[str, Any]:
+    """Report once (整治形式主义为基层减负): a measure's report is filed as the same period's
+    report of each reform task the measure is linked to, for the same unit, through that unit
+    task's own `report` action (so each is checked, ledgered and verified by the office as any
+    report). A task that cannot take it — done, not applicable, already reported for the
+    period, or accepted at a higher progress — is skipped with the reason, and the measure's
+    report stands."""
+    filed: list[int] = []
+    skipped: dict[str, str] = {}
+    items = UnitTask.objects.filter(
+        task__in=measure.tasks.all(), unit_id=measure.local_plan.unit_id
+    ).select_related("task")
+    data = {
+        "period": report.period,
+        "progress": report.progress,
+        "done": report.done,
+        "work_done": report.work_done,
+        "problems": report.problems,
+        "next_steps": report.next_steps,
+        "regress_reason": report.regress_reason,
+    }
+    for item in items.order_by("task__sort_order", "pk"):
+        try:
+            with transaction.atomic():
+                copy = act(
+                    UNIT_TASKS,
+                    pk=item.pk,
+                    action="report",
+                    actor=ctx.actor,
+                    user=ctx.user,
+                    data=data,
+                    extra={"files": [], "source": report},
+                ).extra["report"]
+            filed.append(copy.pk)
+        except DomainError as refused:  # not this task's report: the measure's stands
+            skipped[item.task.number] = "；".join(refused.fields.values()) or refused.message
+    return {"filed": filed, "skipped": skipped}
 
 
 def _later_accepted(item: Item, report: Report) -> bool:

@@ -300,12 +300,15 @@ def plan_grid(
     area: int | None = None,
     lead: int | None = None,
     warning: str | None = None,
+    task_ids: set[int] | None = None,
     offset: int = 0,
     limit: int = 200,
 ) -> Grid:
     """Tasks (rows, in plan order) × units (columns), one page of tasks. Today's grid reads
     the unit tasks as they are; a past day's is rebuilt from the accepted reports and dates."""
     tasks = ReformTask.objects.filter(plan=plan).select_related("area", "lead_department")
+    if task_ids is not None:
+        tasks = tasks.filter(pk__in=task_ids)
     if area:
         tasks = tasks.filter(area_id=area)
     if lead:

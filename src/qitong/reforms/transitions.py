@@ -112,6 +112,10 @@ class ReportIn(Input):
         max_length=500,
         hint="进度低于上次审核通过的进度时必填",
     )
+    for_tasks: bool = Flag(
+        "同时报送关联的改革任务",
+        hint="本地举措报告一并作为所关联改革任务的本期报告（一次填报，不重复录入）",
+    )
     hint: ClassVar[str] = "一期一报；举措关联的改革任务随之报送，不必重复填写。"
 
 

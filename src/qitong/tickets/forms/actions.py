@@ -1,25 +1,17 @@
-"""The page form of every ticket action, built from the action's input schema (the same
-pydantic model the service validates with and the API documents): one Django field per
-schema field, by its kind; labels, hints and which fields are required come from it.
-
-A page form only renders and translates posted strings (a checkbox, "yes"/"no"); the rules
-stay in the schema and the handlers, whose per-field errors are put back beside the fields.
-Pages that need more than the schema gives (the departments to choose from, a master
-ticket's number) add it here, by field name or in the few subclasses at the end.
-"""
+"""The page form of every ticket action: the shared schema form (workflow.forms), with the
+choices a ticket's page takes from the database (the departments in reach, the 派单目录's
+proposal, the specialists on duty, a master ticket's number) by field name, and the few
+subclasses at the end."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.files import File
 from django.db.models import Q
 
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import Role
-from qitong.core.forms import MultipleFileField, ServiceForm
 from qitong.directory.models import Department, PolicyDomain, Specialist
 from qitong.routing.engine import domain_for
 from qitong.tickets.catalogue import Suggestion, suggest
@@ -27,136 +19,29 @@ from qitong.tickets.models import Ticket
 from qitong.tickets.selectors import tickets_visible_to
 from qitong.tickets.states import RequestKind, TicketType
 from qitong.tickets.transitions import TICKET, reply_needs_signoff
-from qitong.workflow.inputs import Widget, widgets
-from qitong.workflow.machine import Transition
+from qitong.workflow.forms import SchemaForm
+from qitong.workflow.inputs import Widget
 
 YES_NO = {"callback": (("yes", "已解决"), ("no", "未解决"))}
 
 
-class IdsField(forms.Field):
-    """Ids posted under one name (checkboxes filled in later, e.g. knowledge suggestions);
-    which ids are acceptable is the service's to say."""
+class ActionForm(SchemaForm):
+    """A ticket action's form (workflow.forms): the ticket and the actor decide the choices."""
 
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value: Any) -> list[str]:
-        return [str(v) for v in (value or []) if str(v).strip()]
-
-
-class ActionForm(ServiceForm):
-    """One action's fields; the prefix (the action's name) keeps ids unique when every
-    allowed action's form is on the same page."""
+    yes_no = YES_NO
 
     def __init__(
         self, *args: Any, ticket: Ticket, actor: Actor, action: str, **kwargs: Any
     ) -> None:
-        kwargs["prefix"] = action
-        self.ticket, self.actor, self.action = ticket, actor, action
-        self.transition: Transition = TICKET[action]
-        self.schema = widgets(self.transition.input)
-        self.required_fields = tuple(n for n, w in self.schema.items() if w.required)
-        super().__init__(*args, **kwargs)
-        for name, widget in self.schema.items():
-            self.fields[name] = self.field_for(name, widget)
-            if widget.required:
-                self.fields[name].widget.attrs["aria-required"] = "true"
-            self.fields[name].required = False
-        if self.has_files:
-            label = "补充材料" if action == "supplement" else "附件"
-            self.fields["attachments"] = MultipleFileField(label=label)
-        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput(), required=False)
-        self.initial.setdefault("version", ticket.version)
-
-    # --- fields by kind ---------------------------------------------------------------------
-    def field_for(self, name: str, widget: Widget) -> forms.Field:
-        special = FIELD_CHOICES.get(name)
-        if special is not None:
-            return special(self, widget)
-        help_text = widget.hint
-        if widget.kind == "textarea":
-            area = forms.Textarea(attrs={"rows": widget.rows})
-            return forms.CharField(label=widget.label, widget=area, help_text=help_text)
-        if widget.kind == "number":
-            number = forms.NumberInput(attrs={"inputmode": "numeric"})
-            return forms.CharField(label=widget.label, widget=number, help_text=help_text)
-        if widget.kind == "choice":
-            if widget.required:
-                return forms.ChoiceField(
-                    label=widget.label,
-                    choices=list(widget.choices),
-                    widget=forms.RadioSelect(),
-                    help_text=help_text,
-                )
-            return forms.ChoiceField(
-                label=widget.label, choices=[("", "不限"), *widget.choices], help_text=help_text
-            )
-        if widget.kind == "flag":
-            if widget.required:
-                pairs = YES_NO.get(self.action, (("yes", "是"), ("no", "否")))
-                return forms.ChoiceField(
-                    label=widget.label, choices=list(pairs), widget=forms.RadioSelect()
-                )
-            return forms.BooleanField(label=widget.label, help_text=help_text)
-        if widget.kind == "refs":
-            return IdsField(label=widget.label, help_text=help_text)
-        return forms.CharField(label=widget.label, help_text=help_text)
-
-    # --- what templates read ----------------------------------------------------------------
-    @property
-    def has_fields(self) -> bool:
-        return bool(self.visible_fields())
-
-    @property
-    def has_files(self) -> bool:
-        return self.transition.public_files
-
-    @property
-    def label(self) -> str:
-        return self.transition.label
-
-    @property
-    def hint(self) -> str:
-        return self.transition.input.hint
-
-    @property
-    def primary(self) -> bool:
-        """The step that moves the loop forward (shown as the main button)."""
-        return self.transition.primary
-
-    @property
-    def danger(self) -> bool:
-        return self.transition.danger
-
-    @property
-    def errors_id(self) -> str:
-        return f"{self.action}-errors"
+        self.ticket, self.actor = ticket, actor
+        if action == "supplement":
+            self.files_label = "补充材料"  # type: ignore[misc]
+        super().__init__(*args, transition=TICKET[action], version=ticket.version, **kwargs)
 
     @property
     def suggests_articles(self) -> bool:
         """The answer forms load knowledge suggestions lazily (tickets:answer_suggestions)."""
         return "articles" in self.schema
-
-    # --- to the service ---------------------------------------------------------------------
-    def service_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for name, widget in self.schema.items():
-            value = self.cleaned_data.get(name)
-            if widget.kind == "flag":
-                if widget.required:
-                    value = {"yes": True, "no": False}.get(str(value or ""), value)
-                if value in ("", None):
-                    continue
-            elif widget.kind == "refs":
-                value = list(value or [])
-            elif value in (None, ""):
-                continue
-            data[name] = value
-        return data
-
-    def uploads(self) -> list[File[Any]]:
-        if not self.has_files or not self.files:
-            return []
-        return list(self.files.getlist(self.add_prefix("attachments")))
 
 
 def _in_reach(actor: Actor) -> Q:
@@ -275,7 +160,7 @@ def _into(form: ActionForm, widget: Widget) -> forms.Field:
 
 
 # Fields whose choices or widget the page takes from the database, by field name.
-FIELD_CHOICES: dict[str, Callable[[ActionForm, Widget], forms.Field]] = {
+ActionForm.field_choices = {
     "department": _department,
     "assisting": _assisting,
     "specialist": _specialist,

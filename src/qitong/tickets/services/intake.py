@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DESK_ROLES, Role
-from qitong.core import clock
+from qitong.core import clock, idempotency
 from qitong.core.errors import Forbidden, ValidationFailed
 from qitong.core.prepared import prepared
 from qitong.core.uploads import CheckedFile, check_uploads
@@ -173,11 +172,7 @@ def ticket_create(
     this user the earlier ticket is returned and nothing is written (created=False)."""
     if user.role != Role.ENTERPRISE and user.role not in DESK_ROLES:
         raise Forbidden("只有企业用户和专席工作人员可以提交诉求")
-    key = idempotency_key.strip()
-    if len(key) > MAX_KEY:
-        raise ValidationFailed(
-            fields={"Idempotency-Key": f"幂等键最多 {MAX_KEY} 个字符（当前 {len(key)} 个）"}
-        )
+    key = idempotency.checked_key(idempotency_key)
     digest = request_digest(data, files or []) if key else ""
     if key and (existing := _replayed(user, key, digest)):
         return existing, False
@@ -194,21 +189,8 @@ def ticket_create(
     return ticket, True
 
 
-MAX_KEY = 100
-
-
 def request_digest(data: TicketInput, files: list[File[Any]]) -> str:
-    """SHA-256 over the input's fields and each file's name and bytes."""
-    digest = hashlib.sha256(
-        json.dumps(dataclasses.asdict(data), sort_keys=True, ensure_ascii=False).encode()
-    )
-    for f in files:
-        digest.update(b"\0" + (f.name or "").encode() + b"\0")
-        f.seek(0)
-        for chunk in f.chunks():
-            digest.update(chunk)
-        f.seek(0)
-    return digest.hexdigest()
+    return idempotency.request_digest(dataclasses.asdict(data), files)
 
 
 def _replayed(user: User, key: str, digest: str) -> Ticket | None:
@@ -218,13 +200,7 @@ def _replayed(user: User, key: str, digest: str) -> Ticket | None:
     if existing is None:
         return None
     if existing.idempotency_digest and existing.idempotency_digest != digest:
-        raise ValidationFailed(
-            "该幂等键已用于另一份内容不同的诉求，未重复登记",
-            code="idempotency_mismatch",
-            fields={
-                "Idempotency-Key": "每份新诉求请使用新的幂等键；重试时请求内容须与首次完全相同"
-            },
-        )
+        raise idempotency.mismatch("诉求")
     return existing
 
 
