@@ -20,7 +20,11 @@ def fail(key: str) -> None:
 
 
 def slow_append(path: str, key: str, seconds: float) -> None:
-    """Sleeps, then records that it ran: killed while sleeping, it leaves no trace."""
+    """Notes each start (`<path>.started`, so a test sees the claim without a database
+    round trip), sleeps, then records that it ran: killed while sleeping, it leaves no trace
+    but the start."""
+    with Path(path + ".started").open("a") as out:
+        out.write(key + "\n")
     time.sleep(seconds)
     target = Path(path)
     lines = target.read_text().split() if target.exists() else []

@@ -38,7 +38,7 @@ MODELS = (Region, PolicyDomain, Department, Desk, Specialist, Enterprise, Contac
 
 def run_demo(history: int = 0) -> str:
     out = StringIO()
-    call_command("demo", stdout=out, history=history)
+    call_command("demo", stdout=out, history=history, no_reforms=True)  # test_reforms_demo
     return out.getvalue()
 
 

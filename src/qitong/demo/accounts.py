@@ -61,6 +61,7 @@ DEMO_DEPARTMENT = "自治区市场监督管理局"
 DEMO_DEPARTMENT_2 = "自治区住房和城乡建设厅"
 DEMO_SPECIALIST_CODE = "S00001"
 DEMO_SUPERVISOR_REGION = "150000"
+DEMO_COORDINATOR_REGION = "150200"  # 包头市: the demo's 盟市 reform-task coordinator
 
 DEMO_ACCOUNTS: dict[str, DemoAccount] = {
     "admin": DemoAccount(Role.ADMIN, "全部（超级用户，可进入 /admin/）"),
@@ -72,7 +73,8 @@ DEMO_ACCOUNTS: dict[str, DemoAccount] = {
     "specialist": DemoAccount(
         Role.SPECIALIST, f"政策专员 {DEMO_SPECIALIST_CODE}（{DEMO_DEPARTMENT}）"
     ),
-    "supervisor": DemoAccount(Role.SUPERVISOR, "内蒙古自治区（全区）"),
+    "supervisor": DemoAccount(Role.SUPERVISOR, "内蒙古自治区（全区；改革任务的审核人）"),
+    "coordinator": DemoAccount(Role.SUPERVISOR, "包头市（改革任务联络员，报送本市进度）"),
     "auditor": DemoAccount(Role.AUDITOR, "全部（只读）"),
     **{
         username: DemoAccount(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from qitong.accounts.roles import Role
 from qitong.demo import catalogue as cat
 from qitong.demo.accounts import (
+    DEMO_COORDINATOR_REGION,
     DEMO_DEPARTMENT,
     DEMO_DEPARTMENT_2,
     DEMO_DESK_CODE,
@@ -226,6 +227,18 @@ def _demo_staff(plan: Plan, rng: random.Random) -> None:
         UserSpec("specialist", Role.SPECIALIST, people.name(mongolian=True)),
         UserSpec("supervisor", Role.SUPERVISOR, people.name(), region_code=DEMO_SUPERVISOR_REGION),
         UserSpec("auditor", Role.AUDITOR, people.name()),
+    ]
+    # Each 盟市's reform-task coordinator (a supervisor of exactly that city); 包头's is the
+    # demo account `coordinator`.
+    plan.users += [
+        UserSpec(
+            "coordinator" if code == DEMO_COORDINATOR_REGION else f"coordinator_{code}",
+            Role.SUPERVISOR,
+            people.name(),
+            region_code=code,
+        )
+        for code in sorted(cat.AREA_CODES)
+        if code != cat.PROVINCE_CODE
     ]
 
 

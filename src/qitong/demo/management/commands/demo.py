@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from qitong.demo.dispatch import load_demo_catalogue
 from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
 from qitong.demo.loader import load_demo
+from qitong.demo.reforms import load_demo_reforms
 from qitong.demo.report import accounts_table
 from qitong.demo.tickets import load_demo_tickets
 
@@ -24,12 +25,21 @@ class Command(BaseCommand):
             help=f"另生成过去一年的历史工单数（默认 {DEFAULT_HISTORY}，0 为不生成），供统计看板使用",
         )
 
+        parser.add_argument(
+            "--no-reforms",
+            action="store_true",
+            help="不生成改革任务演示数据（3.0方案及其报告历史，约需半分钟）",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
         # The demo appeals queue their SMS as jobs: sent once `qitong serve` runs the worker.
         result.created["派单目录条目"] = load_demo_catalogue()
         result.created["演示工单"] = load_demo_tickets()
         result.created["历史工单"] = load_demo_history(options["history"], self.stdout.write)
+        if not options["no_reforms"]:
+            for label, n in load_demo_reforms(self.stdout.write).items():
+                result.created[label] = n
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
             self.stdout.write(f"演示数据已载入（{result.seconds:.1f} 秒）：新增 {created}。")
