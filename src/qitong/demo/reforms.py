@@ -115,11 +115,9 @@ class Loader:
     def __init__(self, out: Callable[[str], object]) -> None:
         self.out = out
         self.office = User.objects.get(username="supervisor")
+        coordinators = User.objects.filter(username__startswith="coordinator", region__isnull=False)
         self.coordinators = {
-            u.region.code: u
-            for u in User.objects.filter(username__startswith="coordinator").select_related(
-                "region"
-            )
+            u.region.code: u for u in coordinators.select_related("region") if u.region
         }
         self.reports = 0
         self.leads = {kind: _department(name) for kind, name in LEADS.items()}
