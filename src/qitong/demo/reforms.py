@@ -200,7 +200,12 @@ class Loader:
                 report, _ = report_submit(
                     unit_task=item.pk,
                     user=who,
-                    data={"progress": 100, "done": True, "work_done": "已全面完成，申请销号"},
+                    data={
+                        "period": "2022-04",
+                        "progress": 100,
+                        "done": True,
+                        "work_done": "已全面完成，申请销号",
+                    },
                 )
             self.reports += 1
             with at(dt.date(2022, 5, 12), 9):
@@ -217,11 +222,13 @@ class Loader:
         done: bool = False,
     ) -> None:
         work = "已全面完成，形成制度成果" if done else f"按计划推进，完成阶段目标的 {progress}%"
+        period = "2022-03" if day < dt.date(2022, 4, 15) else "2022-04"
         with at(day, 15, item.pk % 60):
             report, _ = report_submit(
                 unit_task=item.pk,
                 user=who,
                 data={
+                    "period": period,
                     "progress": progress,
                     "done": done,
                     "work_done": work,

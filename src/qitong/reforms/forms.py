@@ -22,6 +22,12 @@ class ReformActionForm(SchemaForm):
     ) -> None:
         self.subject = subject
         super().__init__(*args, transition=machine[action], version=subject.revision, **kwargs)
+        if machine.name != "reforms.measure":
+            self.fields.pop("for_tasks", None)  # only a measure's report counts for tasks
+        if action == "resubmit":  # the returned report's figures, to be corrected
+            for name in ("period", "progress", "done", "work_done", "problems", "next_steps"):
+                self.initial.setdefault(name, getattr(subject, name))
+            self.initial.setdefault("regress_reason", subject.regress_reason)
 
 
 class AsOfForm(forms.Form):

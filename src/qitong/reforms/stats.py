@@ -348,14 +348,15 @@ def _expected(item: UnitTask, day: dt.date) -> int:
 def _progress_as_of(ids: list[int], day: dt.date) -> dict[int, int]:
     """Each unit task's progress by its last report (by period) accepted by the end of `day`."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), LOCAL_TZ)
-    found: dict[int, tuple[str, int]] = {}
+    found: dict[int, tuple[str, Any, int]] = {}
     accepted = Report.objects.filter(
         unit_task_id__in=ids, state=ReportState.ACCEPTED, decided_at__lt=end
-    ).values_list("unit_task_id", "period", "progress")
-    for pk, period, progress in accepted:
-        if pk not in found or period >= found[pk][0]:
-            found[pk] = (period, progress)
-    return {pk: progress for pk, (_, progress) in found.items()}
+    ).values_list("unit_task_id", "period", "decided_at", "progress")
+    for pk, period, decided, progress in accepted:
+        # The latest period's; of two reports for one period, the later decision's.
+        if pk not in found or (period, decided) >= found[pk][:2]:
+            found[pk] = (period, decided, progress)
+    return {pk: progress for pk, (_, _, progress) in found.items()}
 
 
 def _cell_then(

@@ -109,7 +109,7 @@ def coordinator_home(request: HttpRequest, actor: Actor, units: list[Any]) -> Ht
         .select_related("task__area", "unit__region", "plan")
     )
     counts = dict(items.values_list("warning").annotate(n=Count("id")).values_list("warning", "n"))
-    warned = list(items.exclude(warning="").order_by("-warning", "deadline")[:50])
+    warned = list(items.exclude(warning="").order_by("warning", "deadline")[:10])  # red first
     due = []
     for i in items.order_by("deadline", "task__sort_order").prefetch_related("reports"):
         code = current_period(i)
@@ -326,7 +326,7 @@ def unit_tasks(request: HttpRequest) -> HttpResponse:
 def _forms(
     machine: Machine[Any], subject: Any, actor: Actor, bound: ReformActionForm | None
 ) -> list[ReformActionForm]:
-    allowed = machine.allowed(subject, actor)
+    allowed = sorted(machine.allowed(subject, actor), key=lambda n: not machine[n].primary)
     return [
         bound
         if bound is not None and bound.action == name
@@ -366,9 +366,15 @@ def _item_page(
             }
         )
     for f in forms:
-        if f.action == "report" and not f.is_bound:
+        if f.is_bound:
+            continue
+        if f.action == "report":
             f.initial.setdefault("period", view["current_period"])
             f.initial.setdefault("progress", item.progress)
+        elif f.action == "assign":  # what is recorded now, to be corrected
+            for name in ("responsible_body", "leader", "contact_name", "contact_phone"):
+                f.initial.setdefault(name, getattr(item, name))
+            f.initial.setdefault("planned_start", item.planned_start.isoformat())
     return render(
         request,
         "reforms/item.html",
