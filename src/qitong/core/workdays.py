@@ -11,6 +11,7 @@ neither covers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -40,10 +41,7 @@ class WorkCalendar:
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:  # a year the package has no data for
-            return day.weekday() < 5
+        return _package_workday(day)
 
     def covered_by_package(self, year: int) -> bool:
         return _package_covers(year)
@@ -70,6 +68,16 @@ def deadline_provisional(at: dt.datetime | None) -> bool:
         return False
     year = at.astimezone(LOCAL_TZ).year
     return not _package_covers(year) and not load_calendar().covers(year)
+
+
+@functools.lru_cache(maxsize=8192)
+def _package_workday(day: dt.date) -> bool:
+    """The package's answer (memoized: it validates the date against its whole table on every
+    call, 60 µs — a grid judging thousands of cells asked it tens of thousands of times)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # a year the package has no data for
+        return day.weekday() < 5
 
 
 def _package_covers(year: int) -> bool:

@@ -38,10 +38,14 @@ def expected_progress(start: dt.date, deadline: dt.date, day: dt.date) -> int:
     return round(100 * (day - start).days / (deadline - start).days)
 
 
-def working_days_left(day: dt.date, deadline: dt.date, calendar: WorkCalendar) -> int:
-    """Working days after `day` up to and including the deadline."""
+def working_days_left(
+    day: dt.date, deadline: dt.date, calendar: WorkCalendar, cap: int = 366
+) -> int:
+    """Working days after `day` up to and including the deadline, counted up to `cap` + 1
+    (a caller asking "within N working days?" needs no more: a grid of thousands of cells
+    judged as of a past day counted whole years before)."""
     count, cursor = 0, day
-    while cursor < deadline and count <= 366:
+    while cursor < deadline and count <= cap:
         cursor += dt.timedelta(days=1)
         count += calendar.is_workday(cursor)
     return count
@@ -75,7 +79,7 @@ def judge(
     elif missed == 1:
         yellow.append("缺报 1 期")
     if day <= deadline:
-        left = working_days_left(day, deadline, calendar)
+        left = working_days_left(day, deadline, calendar, cap=thresholds.near_deadline_days)
         if left <= thresholds.near_deadline_days:
             yellow.append(f"距完成时限仅剩 {left} 个工作日")
     if red:
