@@ -421,3 +421,27 @@ def test_pages_are_404_out_of_scope(r: Reforms, world: World) -> None:
     assert as_user(r.baotou_coordinator).get(f"/reforms/unit-tasks/{item.pk}/").status_code == 404
     assert as_user(world.users["operator"]).get("/reforms/").status_code == 404
     assert as_user(r.coordinator).get(f"/reforms/unit-tasks/{item.pk}/").status_code == 200
+
+
+def test_the_documents_closed_sets_match_the_states() -> None:
+    from typing import get_args
+
+    from qitong.reforms.api import ReportStateName, TaskStateName
+    from qitong.reforms.states import ReportState, TaskState
+
+    assert set(get_args(TaskStateName)) == set(TaskState.values)
+    assert set(get_args(ReportStateName)) == set(ReportState.values)
+
+
+@pytest.mark.django_db
+def test_a_role_outside_every_unit_gets_404_on_a_measure_not_a_server_error(
+    r: Reforms, local: Measure, world: World
+) -> None:
+    """Its scope is an empty subquery (units_visible_to: none), which the prepared lock once
+    failed to compile (found by the API fuzzer)."""
+    for role in ("operator", "enterprise", "specialist"):
+        c = as_user(world.users[role])
+        for action, body in (("mark_na", {"reason": "x"}), ("assign", {"leader": "x"})):
+            answer = post(c, f"/api/v1/reforms/measures/{local.pk}/actions/{action}", body)
+            assert answer.status_code == 404, (role, action, answer.content)
+        assert c.get(f"/api/v1/reforms/measures/{local.pk}").status_code == 404

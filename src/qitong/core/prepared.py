@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import models
 from django.db.models import QuerySet
 
@@ -44,7 +44,11 @@ class PreparedGet(Generic[M]):
         marker = _PROBES[isinstance(found, models.IntegerField)]  # BigAutoField is one too
         probe = queryset.filter(**{field: marker})
         compiler = probe.query.get_compiler(using=probe.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a scope narrowed by an empty subquery (`unit__in=none()`)
+            self._empty = True
+            return
         where = [i for i, value in enumerate(params) if value == marker]
         if len(where) != 1:
             raise ValueError(f"{field} must appear once among the query's parameters")

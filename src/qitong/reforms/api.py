@@ -6,7 +6,7 @@ call through the workflow core; bad input is a 422 naming the field and changes 
 """
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -53,6 +53,14 @@ from qitong.reforms.transitions import MEASURE, PLAN, REPORT, UNIT_TASK
 from qitong.workflow.inputs import inline_schema
 
 router = Router(tags=["改革任务"])
+
+# The filters' closed sets, declared in the document (an unknown value is a 422 naming it).
+WarningFilter = Literal["yellow", "red", "none"]
+FigureName = Literal["done_everywhere", "over_half_by_units", "over_half_by_progress"]
+TaskStateName = Literal[
+    "not_started", "in_progress", "claimed_done", "done", "returned", "not_applicable", "deferred"
+]
+ReportStateName = Literal["submitted", "accepted", "returned"]
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -273,8 +281,8 @@ def get_trend(request: HttpRequest, plan_id: Id, q: Query[ReformAsOf]) -> list[d
 class ReformGridQuery(ReformAsOf):
     area: Id | None = Field(default=None, description="任务领域 id")
     lead: Id | None = Field(default=None, description="牵头部门 id")
-    warning: str | None = Field(default=None, description="预警：yellow、red 或 none")
-    figure: str | None = Field(
+    warning: WarningFilter | None = Field(default=None, description="预警：yellow、red 或 none")
+    figure: FigureName | None = Field(
         default=None,
         description="只看统计口径中的任务：done_everywhere、over_half_by_units、over_half_by_progress",
     )
@@ -421,8 +429,8 @@ def list_units(request: HttpRequest) -> list[dict[str, Any]]:
 class ReformItemFilter(Schema):
     plan: Id | None = Field(default=None, description="方案 id")
     unit: str | None = Field(default=None, max_length=20, description="报送单位编码（如 150200）")
-    state: str | None = Field(default=None, description="状态，见 TaskState")
-    warning: str | None = Field(default=None, description="预警：yellow、red 或 none")
+    state: TaskStateName | None = Field(default=None, description="单位任务的状态")
+    warning: WarningFilter | None = Field(default=None, description="预警：yellow、red 或 none")
     area: Id | None = Field(default=None, description="任务领域 id")
 
 
@@ -747,11 +755,15 @@ _add_actions(
 
 
 class ReformReportFilter(Schema):
-    state: str | None = Field(default=None, description="submitted、accepted 或 returned")
+    state: ReportStateName | None = Field(
+        default=None, description="submitted（待审核）、accepted 或 returned"
+    )
     plan: Id | None = None
     unit: str | None = Field(default=None, max_length=20)
     period: str | None = Field(default=None, max_length=7)
-    kind: str | None = Field(default=None, description="task（改革任务）或 measure（本地举措）")
+    kind: Literal["task", "measure"] | None = Field(
+        default=None, description="task（改革任务）或 measure（本地举措）"
+    )
 
 
 def report_get(actor: Any, pk: int) -> Report:

@@ -434,6 +434,10 @@ class Report(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit_task", "decided_at"], name="reforms_report_task_decided"),
+            # An item's last accepted report as of a day (reforms.stats, the past grid).
+            models.Index(
+                fields=["unit_task", "period", "decided_at"], name="reforms_report_task_period"
+            ),
             models.Index(fields=["state", "submitted_at"], name="reforms_report_queue"),
         ]
 

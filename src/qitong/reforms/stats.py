@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from qitong.core.workdays import LOCAL_TZ, load_calendar
 from qitong.reforms import periods
@@ -318,12 +318,16 @@ def plan_grid(
         tasks = tasks.filter(unit_tasks__in=scoped.filter(warning=warning)).distinct()
     total = tasks.count()
     page = list(tasks.order_by("sort_order", "id")[offset : offset + limit])
-    items = list(
-        scoped.filter(task__in=page).select_related("unit").order_by("task_id", "unit__sort_order")
+    # Plain rows, not model instances: a page holds thousands of cells.
+    picked = scoped.filter(task__in=[t.pk for t in page])
+    items = [_Item(*row) for row in picked.values_list(*_Item.FIELDS)]
+    units = list(
+        ReportingUnit.objects.filter(pk__in={i.unit_id for i in items}).order_by(
+            "sort_order", "code"
+        )
     )
-    units = sorted({i.unit for i in items}, key=lambda u: (u.sort_order, u.code))
     past = as_of < today
-    progress_then = _progress_as_of([i.pk for i in items], as_of) if past else {}
+    progress_then = _progress_as_of(picked, as_of) if past else {}
     thresholds = Thresholds(plan.yellow_behind, plan.red_behind, plan.near_deadline_days)
     calendar = load_calendar() if past else None
     cells: dict[int, dict[int, Cell]] = defaultdict(dict)
@@ -339,28 +343,51 @@ def plan_grid(
     return Grid(plan, as_of, units, rows, total)
 
 
-def _expected(item: UnitTask, day: dt.date) -> int:
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """What a grid cell reads of a unit task."""
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "pk", "task_id", "unit_id", "state", "progress", "warning", "planned_start",
+        "deadline", "original_deadline", "na_on", "done_on",
+    )  # fmt: skip
+    pk: int
+    task_id: int
+    unit_id: int
+    state: str
+    progress: int
+    warning: str
+    planned_start: dt.date
+    deadline: dt.date
+    original_deadline: dt.date
+    na_on: dt.date | None
+    done_on: dt.date | None
+
+
+def _expected(item: _Item, day: dt.date) -> int:
     from qitong.reforms.warnings import expected_progress
 
     return expected_progress(item.planned_start, item.deadline, day)
 
 
-def _progress_as_of(ids: list[int], day: dt.date) -> dict[int, int]:
-    """Each unit task's progress by its last report (by period) accepted by the end of `day`."""
+def _progress_as_of(items: Any, day: dt.date) -> dict[int, int]:
+    """Each unit task's progress by its last report (by period; of two for one period, the
+    later decision) accepted by the end of `day`: one index seek per item (reforms_report
+    _task_period), not the whole history through Python."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), LOCAL_TZ)
-    found: dict[int, tuple[str, Any, int]] = {}
-    accepted = Report.objects.filter(
-        unit_task_id__in=ids, state=ReportState.ACCEPTED, decided_at__lt=end
-    ).values_list("unit_task_id", "period", "decided_at", "progress")
-    for pk, period, decided, progress in accepted:
-        # The latest period's; of two reports for one period, the later decision's.
-        if pk not in found or (period, decided) >= found[pk][:2]:
-            found[pk] = (period, decided, progress)
-    return {pk: progress for pk, (_, _, progress) in found.items()}
+    last = (
+        Report.objects.filter(
+            unit_task=OuterRef("pk"), state=ReportState.ACCEPTED, decided_at__lt=end
+        )
+        .order_by("-period", "-decided_at", "-id")
+        .values("progress")[:1]
+    )
+    rows = items.annotate(then=Subquery(last)).values_list("pk", "then")
+    return {pk: progress for pk, progress in rows if progress is not None}
 
 
 def _cell_then(
-    item: UnitTask, day: dt.date, progress: int, thresholds: Thresholds, calendar: Any
+    item: _Item, day: dt.date, progress: int, thresholds: Thresholds, calendar: Any
 ) -> Cell:
     if item.na_on is not None and item.na_on <= day:
         return Cell(item.pk, TaskState.NOT_APPLICABLE, progress, Warning.NONE, 0)
