@@ -445,3 +445,36 @@ def test_a_role_outside_every_unit_gets_404_on_a_measure_not_a_server_error(
             answer = post(c, f"/api/v1/reforms/measures/{local.pk}/actions/{action}", body)
             assert answer.status_code == 404, (role, action, answer.content)
         assert c.get(f"/api/v1/reforms/measures/{local.pk}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_every_reforms_model_and_edits_only_reference_data(
+    r: Reforms, local: Measure, world: World
+) -> None:
+    with on(dt.date(2022, 3, 28)):
+        filed(r, r.item(0, r.hohhot), r.coordinator, progress=10)
+    c = as_user(world.users["admin"])
+    for name in (
+        "reportingunit", "taskarea", "actionplan", "reformtask", "unittask", "localplan",
+        "measure", "report",
+    ):  # fmt: skip
+        assert c.get(f"/admin/reforms/{name}/").status_code == 200, name
+    assert c.get("/admin/reforms/report/add/").status_code == 403
+    assert c.get("/admin/reforms/reportingunit/add/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_sweep_warns_a_measure_that_missed_its_reports(r: Reforms, local: Measure) -> None:
+    from qitong.reforms.tasks import warnings_sweep
+
+    with on(dt.date(2022, 6, 10)):
+        warnings_sweep()
+    local.refresh_from_db()
+    assert local.warning == "red" and "缺报 3 期" in local.warning_reasons
+    warned = Event.objects.filter(
+        subject_type="reforms.measure", subject_id=local.pk, action="warn"
+    )
+    assert warned.count() == 1
+    with on(dt.date(2022, 6, 11)):
+        warnings_sweep()  # raised once
+    assert warned.count() == 1

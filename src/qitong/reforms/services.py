@@ -793,9 +793,10 @@ def _resubmit(ctx: Action[Report]) -> None:
 
 
 @transaction.atomic
-def warnings_apply(*, item: UnitTask, level: str, reasons: list[str]) -> None:
+def warnings_apply(*, item: Item, level: str, reasons: list[str]) -> None:
+    spec: Subject[Any] = UNIT_TASKS if isinstance(item, UnitTask) else MEASURES
     act(
-        UNIT_TASKS,
+        spec,
         pk=item.pk,
         action="warn",
         actor=SYSTEM,
