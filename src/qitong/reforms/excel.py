@@ -76,6 +76,26 @@ def _day(text: str) -> dt.date | None:
     return None
 
 
+def _number(
+    problems: Problems,
+    n: int,
+    row: dict[str, str],
+    taken: set[str],
+    seen: dict[str, int],
+    used: str,
+) -> str:
+    """A row's 编号: given, new to the plan, once in the file."""
+    number = row["number"].strip()
+    if not number:
+        problems.add(n, "编号", "不能为空")
+    elif number in taken:
+        problems.add(n, "编号", used.format(number))
+    elif number in seen:
+        problems.add(n, "编号", f"与第 {seen[number]} 行重复")
+    seen.setdefault(number, n)
+    return number
+
+
 # --- a plan's task list ---------------------------------------------------------------------
 
 
@@ -93,14 +113,7 @@ def import_tasks(data: bytes, *, plan: ActionPlan, user: User) -> ImportResult:
     seen: dict[str, int] = {}
     parsed = []
     for n, row in rows:
-        number = row["number"].strip()
-        if not number:
-            problems.add(n, "编号", "不能为空")
-        elif number in taken:
-            problems.add(n, "编号", f"方案中已有编号 {number} 的任务")
-        elif number in seen:
-            problems.add(n, "编号", f"与第 {seen[number]} 行重复")
-        seen.setdefault(number, n)
+        number = _number(problems, n, row, taken, seen, "方案中已有编号 {} 的任务")
         if not row["title"].strip():
             problems.add(n, "任务", "不能为空")
         elif len(row["title"]) > 300:
@@ -213,14 +226,7 @@ def import_measures(data: bytes, *, local: LocalPlan, user: User) -> ImportResul
     seen: dict[str, int] = {}
     parsed = []
     for n, row in rows:
-        number = row["number"].strip()
-        if not number:
-            problems.add(n, "编号", "不能为空")
-        elif number in taken:
-            problems.add(n, "编号", f"本地方案中已有编号 {number} 的举措")
-        elif number in seen:
-            problems.add(n, "编号", f"与第 {seen[number]} 行重复")
-        seen.setdefault(number, n)
+        number = _number(problems, n, row, taken, seen, "本地方案中已有编号 {} 的举措")
         if not row["title"].strip():
             problems.add(n, "举措", "不能为空")
         parent = row.get("parent", "").strip()

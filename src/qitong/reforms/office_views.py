@@ -192,28 +192,44 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(actor, pk)
     if not _office(actor) or plan.state == PlanState.CLOSED:
         raise Http404("not the office, or closed")
+    return _import_page(
+        request,
+        run=lambda data: excel.import_tasks(data, plan=plan, user=user),
+        done=("已导入任务清单", "reforms:plan_import", plan.pk),
+        template="reforms/plan_import.html",
+        context={
+            "plan": plan,
+            "columns": excel.TASK_COLUMNS,
+            "task_count": plan.tasks.count(),
+            "units": ReportingUnit.objects.filter(active=True).order_by("sort_order", "code"),
+        },
+    )
+
+
+def _import_page(
+    request: HttpRequest,
+    *,
+    run: Any,
+    done: tuple[str, str, int],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The upload form; a refused file lists its problems (400) and changes nothing."""
     form = UploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []
     if request.method == "POST":
         data = _upload(request, form)
         if data is not None:
             try:
-                result = excel.import_tasks(data, plan=plan, user=user)
+                result = run(data)
             except ExcelImportFailed as exc:
                 problems = exc.problems
             else:
-                messages.success(request, f"已导入任务清单：{result.summary()}。")
-                return redirect("reforms:plan_import", plan.pk)
-    context = {
-        "plan": plan,
-        "form": form,
-        "problems": problems,
-        "columns": excel.TASK_COLUMNS,
-        "task_count": plan.tasks.count(),
-        "units": ReportingUnit.objects.filter(active=True).order_by("sort_order", "code"),
-    }
+                label, url_name, pk = done
+                messages.success(request, f"{label}：{result.summary()}。")
+                return redirect(url_name, pk)
     status = 400 if (problems or form.errors) else 200
-    return render(request, "reforms/plan_import.html", context, status=status)
+    return render(request, template, {**context, "form": form, "problems": problems}, status=status)
 
 
 # --- a unit's local plan ------------------------------------------------------------------------
@@ -272,23 +288,10 @@ def local_plan_import(request: HttpRequest, pk: int) -> HttpResponse:
     local = local_plans_visible_to(actor).filter(pk=pk).first()
     if local is None or not _may_edit_local(actor, local.unit):
         raise Http404("out of scope")
-    form = UploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
-    if request.method == "POST":
-        data = _upload(request, form)
-        if data is not None:
-            try:
-                result = excel.import_measures(data, local=local, user=user)
-            except ExcelImportFailed as exc:
-                problems = exc.problems
-            else:
-                messages.success(request, f"已导入举措：{result.summary()}。")
-                return redirect("reforms:local_plan", local.pk)
-    context = {
-        "local": local,
-        "form": form,
-        "problems": problems,
-        "columns": excel.MEASURE_COLUMNS,
-    }
-    status = 400 if (problems or form.errors) else 200
-    return render(request, "reforms/local_plan_import.html", context, status=status)
+    return _import_page(
+        request,
+        run=lambda data: excel.import_measures(data, local=local, user=user),
+        done=("已导入举措", "reforms:local_plan", local.pk),
+        template="reforms/local_plan_import.html",
+        context={"local": local, "columns": excel.MEASURE_COLUMNS},
+    )

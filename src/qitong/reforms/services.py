@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NotRequired
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from typing_extensions import TypedDict, Unpack
 
 from qitong.accounts.actor import SYSTEM, actor_of
 from qitong.accounts.models import User
@@ -180,7 +181,17 @@ def _store_files(
 # --- services -----------------------------------------------------------------------------------
 
 
-def unit_task_act(
+class TakeArgs(TypedDict):
+    pk: int
+    action: str
+    user: User
+    data: NotRequired[dict[str, Any] | None]
+    files: NotRequired[Sequence[File[Any]]]
+    expected_version: NotRequired[int | None]
+
+
+def _take(
+    spec: Subject[Any],
     *,
     pk: int,
     action: str,
@@ -188,10 +199,11 @@ def unit_task_act(
     data: dict[str, Any] | None = None,
     files: Sequence[File[Any]] = (),
     expected_version: int | None = None,
-) -> UnitTask:
+) -> Any:
+    """A person's action on one of the domain's subjects, evidence checked before anything."""
     checked = check_uploads(list(files), field="files") if files else []
     return act(
-        UNIT_TASKS,
+        spec,
         pk=pk,
         action=action,
         actor=actor_of(user),
@@ -202,26 +214,16 @@ def unit_task_act(
     ).subject
 
 
-def measure_act(
-    *,
-    pk: int,
-    action: str,
-    user: User,
-    data: dict[str, Any] | None = None,
-    files: Sequence[File[Any]] = (),
-    expected_version: int | None = None,
-) -> Measure:
-    checked = check_uploads(list(files), field="files") if files else []
-    return act(
-        MEASURES,
-        pk=pk,
-        action=action,
-        actor=actor_of(user),
-        user=user,
-        data=data,
-        expected_version=expected_version,
-        extra={"files": checked},
-    ).subject
+def unit_task_act(**kwargs: Unpack[TakeArgs]) -> UnitTask:
+    """An action on a UnitTask (person's; the system's apply and warn come from the services)."""
+    subject: UnitTask = _take(UNIT_TASKS, **kwargs)
+    return subject
+
+
+def measure_act(**kwargs: Unpack[TakeArgs]) -> Measure:
+    """An action on a Measure (person's; the system's apply and warn come from the services)."""
+    subject: Measure = _take(MEASURES, **kwargs)
+    return subject
 
 
 def report_submit(
@@ -277,26 +279,10 @@ def _replayed(user: User, key: str, digest: str) -> Report | None:
     return existing
 
 
-def report_act(
-    *,
-    pk: int,
-    action: str,
-    user: User,
-    data: dict[str, Any] | None = None,
-    files: Sequence[File[Any]] = (),
-    expected_version: int | None = None,
-) -> Report:
-    checked = check_uploads(list(files), field="files") if files else []
-    return act(
-        REPORTS,
-        pk=pk,
-        action=action,
-        actor=actor_of(user),
-        user=user,
-        data=data,
-        expected_version=expected_version,
-        extra={"files": checked},
-    ).subject
+def report_act(**kwargs: Unpack[TakeArgs]) -> Report:
+    """An action on a Report (person's; the system's apply and warn come from the services)."""
+    subject: Report = _take(REPORTS, **kwargs)
+    return subject
 
 
 # --- plans, tasks and units ---------------------------------------------------------------------
