@@ -124,8 +124,9 @@ def list_plans(request: HttpRequest) -> list[dict[str, Any]]:
     return [_plan_out(p) for p in plans_counted(actor).order_by("-issued_on", "-id")]
 
 
-def plan_get(actor: Any, pk: int) -> Any:
-    plan = plans_counted(actor).filter(pk=pk).first()
+def plan_get(actor: Any, pk: int, *, counted: bool = False) -> Any:
+    """The plan in the actor's scope (with its task and unit counts when asked), or 404."""
+    plan = (plans_counted(actor) if counted else plans_visible_to(actor)).filter(pk=pk).first()
     if plan is None:
         raise NotFound()
     return plan
@@ -133,7 +134,7 @@ def plan_get(actor: Any, pk: int) -> Any:
 
 @router.get("/reforms/plans/{plan_id}", response=ReformPlanOut, summary="行动方案")
 def get_plan(request: HttpRequest, plan_id: Id) -> dict[str, Any]:
-    return _plan_out(plan_get(actor_of(user_of(request)), plan_id))
+    return _plan_out(plan_get(actor_of(user_of(request)), plan_id, counted=True))
 
 
 class ReformAsOf(Schema):
@@ -966,7 +967,7 @@ def _plan_action(
 ) -> dict[str, Any]:
     user = user_of(request)
     plan_act(pk=pk, action=action, user=user, data=body)
-    return _plan_out(plan_get(actor_of(user), pk))
+    return _plan_out(plan_get(actor_of(user), pk, counted=True))
 
 
 _add_actions("/reforms/plans", PLAN, ReformPlanOut, _plan_action, ())

@@ -230,7 +230,15 @@ class UnitTask(Tracked):
             ),
         ]
         indexes = [
-            models.Index(fields=["plan", "unit"], name="reforms_ut_plan_unit"),
+            # The statistics group a plan's unit tasks by unit and by task reading only these
+            # (covering) indexes: 150,000 unit tasks without a table lookup each.
+            models.Index(
+                fields=["plan", "unit", "na_on", "done_on", "original_deadline", "late_days"],
+                name="reforms_ut_plan_unit_figures",
+            ),
+            models.Index(
+                fields=["plan", "task", "na_on", "done_on"], name="reforms_ut_plan_task_figures"
+            ),
             models.Index(fields=["unit", "state"], name="reforms_ut_unit_state"),
         ]
 
