@@ -395,7 +395,7 @@ def _progress_as_of(items: Any, day: dt.date) -> dict[int, int]:
         Report.objects.filter(
             unit_task=OuterRef("pk"), state=ReportState.ACCEPTED, decided_at__lt=end
         )
-        .order_by("-period", "-decided_at", "-id")
+        .order_by("-period", "-decided_at")  # the index's order: a backward scan, LIMIT 1
         .values("progress")[:1]
     )
     rows = items.annotate(then=Subquery(last)).values_list("pk", "then")
