@@ -35,6 +35,7 @@ from qitong.demo.reform_data import (
     MEASURE_VERBS,
 )
 from qitong.directory.models import Department, Region
+from qitong.reforms import periods
 from qitong.reforms.models import ActionPlan, ReformTask, ReportingUnit, TaskArea, UnitTask
 from qitong.reforms.services import (
     local_plan_create,
@@ -211,6 +212,21 @@ class Loader:
             with at(dt.date(2022, 5, 12), 9):
                 report_act(pk=report.pk, action="accept", user=self.office)
 
+    def history_after(self, plan: ActionPlan) -> None:
+        """After the calibration day: the claims of completion in November 2023, verified in
+        December (some after their deadline, so lateness stays on record); one in twenty is
+        left unfinished at the close."""
+        items = list(
+            UnitTask.objects.filter(plan=plan)
+            .exclude(state__in=["done", "claimed_done"])
+            .select_related("unit")
+            .order_by("pk")
+        )
+        for item in items:
+            who = self.coordinators[item.unit.code]
+            if item.pk % 20:
+                self._filed(item, who, dt.date(2023, 11, 24), dt.date(2023, 12, 5), 100, done=True)
+
     def _filed(
         self,
         item: UnitTask,
@@ -222,7 +238,7 @@ class Loader:
         done: bool = False,
     ) -> None:
         work = "已全面完成，形成制度成果" if done else f"按计划推进，完成阶段目标的 {progress}%"
-        period = "2022-03" if day < dt.date(2022, 4, 15) else "2022-04"
+        period = periods.period_of(day if day.day > 15 else day - dt.timedelta(days=16), "month")
         with at(day, 15, item.pk % 60):
             report, _ = report_submit(
                 unit_task=item.pk,
@@ -499,6 +515,7 @@ def load_demo_reforms(out: Callable[[str], object] = print) -> dict[str, int]:
         loader = Loader(out)
         plan = loader.plan_30()
         loader.history_30(plan)
+        loader.history_after(plan)
         measures = loader.local_plans(plan)
         with at(dt.date(2024, 1, 20)):
             plan_act(pk=plan.pk, action="close", user=loader.office, data={"note": "方案期满"})
