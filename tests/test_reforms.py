@@ -415,3 +415,13 @@ def test_a_stale_version_is_refused(r: Reforms) -> None:
             data={"responsible_body": "市政务服务局", "leader": "张副市长"},
             expected_version=item.revision + 5,
         )
+
+
+def test_the_periods_of_a_plan_not_begun_are_none() -> None:
+    from qitong.reforms import periods
+
+    assert list(periods.periods(dt.date(2027, 1, 1), dt.date(2026, 12, 3), "month")) == []
+    assert list(periods.periods(dt.date(2026, 11, 20), dt.date(2027, 1, 2), "quarter")) == [
+        "2026-Q4",
+        "2027-Q1",
+    ]

@@ -202,3 +202,34 @@ def test_the_office_drafts_a_plan_and_imports_its_tasks_on_the_pages(r: Reforms)
     assert coordinator.get("/reforms/plans/new/").status_code == 404
     export = office.get(f"/reforms/plans/{r.plan.pk}/grid.xlsx")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd")
+
+
+@pytest.mark.django_db
+def test_a_quantitative_target_imports_and_shows_on_the_unit_task(r: Reforms, world: World) -> None:
+    plan = _draft(r)
+    header = [*HEADER, "基期值", "目标值", "计量单位", "方向"]
+    bad = workbook([header, ["Q-1", "a", "b", "", "2027-06-30", "全部", "5", "", "", "横着"]])
+    with pytest.raises(ExcelImportFailed) as refused:
+        import_tasks(bad, plan=plan, user=r.office)
+    assert set(refused.value.problems) == {
+        "第 2 行 目标值：填写了基期值时须填写目标值",
+        "第 2 行 方向：应为“越高越好”或“越低越好”",
+    }
+    good = workbook(
+        [header, ["Q-1", "a", "开办时间", "", "2027-06-30", "全部", "3", "1", "天", "越低越好"]]
+    )
+    import_tasks(good, plan=plan, user=r.office)
+    task = ReformTask.objects.get(number="Q-1")
+    assert (float(task.baseline or 0), float(task.target_value or 0), task.direction) == (
+        3,
+        1,
+        "down",
+    )
+    exported = sheet(export_tasks(plan))
+    assert exported[1][-4:] == ["3.00", "1.00", "天", "越低越好"]
+    office = Client()
+    office.force_login(r.office)
+    item = UnitTask.objects.filter(task=task).first()
+    assert item is not None
+    page = office.get(f"/reforms/unit-tasks/{item.pk}/").content.decode()
+    assert "量化目标" in page and "基期 3.0 → 目标 1.0 天（越低越好）" in page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -34,7 +35,14 @@ from qitong.reforms.models import (
     TaskArea,
 )
 from qitong.reforms.services import measure_add, plan_task_add
-from qitong.reforms.states import INDICATOR_LABELS, INDICATORS, ReportState, TaskState, Warning
+from qitong.reforms.states import (
+    INDICATOR_LABELS,
+    INDICATORS,
+    Direction,
+    ReportState,
+    TaskState,
+    Warning,
+)
 from qitong.reforms.stats import PlanStats, plan_grid
 
 ALL_UNITS = "全部"
@@ -52,7 +60,12 @@ TASK_COLUMNS = (
     Column("完成时限", "deadline", 12),
     Column("适用单位", "units", 30),
     Column("预期成果", "deliverable", 24, optional=True),
+    Column("基期值", "baseline", 10, optional=True),
+    Column("目标值", "target_value", 10, optional=True),
+    Column("计量单位", "value_unit", 10, optional=True),
+    Column("方向", "direction", 10, optional=True),
 )
+DIRECTIONS = {label: value for value, label in Direction.choices} | {"up": "up", "down": "down"}
 
 MEASURE_COLUMNS = (
     Column("编号", "number", 10),
@@ -94,6 +107,29 @@ def _number(
         problems.add(n, "编号", f"与第 {seen[number]} 行重复")
     seen.setdefault(number, n)
     return number
+
+
+def _quantity(problems: Problems, n: int, row: dict[str, str]) -> dict[str, Any]:
+    """The optional quantitative target: numbers, a unit, a direction (越高越好/越低越好)."""
+    out: dict[str, Any] = {}
+    for key, header in (("baseline", "基期值"), ("target_value", "目标值")):
+        text = row.get(key, "").strip()
+        if text:
+            try:
+                out[key] = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                problems.add(n, header, f"应为数字，实为“{text}”")
+    if row.get("value_unit", "").strip():
+        out["value_unit"] = row["value_unit"].strip()[:20]
+    direction = row.get("direction", "").strip()
+    if direction:
+        if direction not in DIRECTIONS:
+            problems.add(n, "方向", "应为“越高越好”或“越低越好”")
+        else:
+            out["direction"] = DIRECTIONS[direction]
+    if "baseline" in out and "target_value" not in out:
+        problems.add(n, "目标值", "填写了基期值时须填写目标值")
+    return out
 
 
 # --- a plan's task list ---------------------------------------------------------------------
@@ -152,13 +188,22 @@ def import_tasks(data: bytes, *, plan: ActionPlan, user: User) -> ImportResult:
                     chosen.append(unit)
             if not raw_units:
                 problems.add(n, "适用单位", f"不能为空（全部盟市填“{ALL_UNITS}”）")
-        parsed.append((n, row, number, deadline, lead, helpers, chosen, indicator))
+        quantity = _quantity(problems, n, row)
+        parsed.append((n, row, number, deadline, lead, helpers, chosen, indicator, quantity))
     problems.raise_if_any()
     created = 0
     with transaction.atomic():
-        for position, (_n, row, number, deadline, lead, helpers, chosen, indicator) in enumerate(
-            parsed, start=plan.tasks.count()
-        ):
+        for position, (
+            _n,
+            row,
+            number,
+            deadline,
+            lead,
+            helpers,
+            chosen,
+            indicator,
+            qty,
+        ) in enumerate(parsed, start=plan.tasks.count()):
             area = areas.get(row["area"].strip())
             if area is None:
                 area = areas[row["area"].strip()] = TaskArea.objects.create(
@@ -182,6 +227,7 @@ def import_tasks(data: bytes, *, plan: ActionPlan, user: User) -> ImportResult:
                 deadline=deadline,
                 deliverable=row.get("deliverable", "").strip()[:300],
                 sort_order=position,
+                **qty,
             )
             created += 1
     return ImportResult(created=created)
@@ -208,6 +254,10 @@ def export_tasks(plan: ActionPlan) -> bytes:
                 t.deadline.isoformat(),
                 SEP.join(i.unit.code for i in t.unit_tasks.all()),
                 t.deliverable,
+                "" if t.baseline is None else str(t.baseline),
+                "" if t.target_value is None else str(t.target_value),
+                t.value_unit,
+                t.get_direction_display() if t.direction else "",
             ]
             for t in tasks.order_by("sort_order", "id")
         ),

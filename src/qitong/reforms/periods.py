@@ -48,7 +48,10 @@ def label(code: str) -> str:
 
 
 def periods(first: dt.date, last: dt.date, kind: str) -> Iterator[str]:
-    """Every period from the one holding `first` to the one holding `last`."""
+    """Every period from the one holding `first` to the one holding `last` (none when `last`
+    is before `first`: a plan that has not begun)."""
+    if last < first:
+        return
     code = period_of(first, kind)
     end = period_of(last, kind)
     while True:

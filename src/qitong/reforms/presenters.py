@@ -71,6 +71,7 @@ def present_unit_task(item: UnitTask, actor: Actor, *, reports: bool = False) ->
             "content": task.content,
             "target": task.target,
             "deliverable": task.deliverable,
+            "quantity": _quantity(task),
             "area": task.area.name,
             "lead_department": (
                 {"id": task.lead_department.pk, "name": task.lead_department.name}
@@ -107,6 +108,19 @@ def present_measure(item: Measure, actor: Actor, *, reports: bool = False) -> di
     if reports:
         out["reports"] = [present_report(r, actor) for r in _reports(item)]
     return out
+
+
+def _quantity(task: Any) -> dict[str, Any] | None:
+    """A quantitative target, if the task has one (baseline → target value, unit, direction)."""
+    if task.target_value is None:
+        return None
+    return {
+        "baseline": float(task.baseline) if task.baseline is not None else None,
+        "target_value": float(task.target_value),
+        "unit": task.value_unit,
+        "direction": task.direction,
+        "direction_label": task.get_direction_display() if task.direction else "",
+    }
 
 
 def _reports(item: Item) -> list[Report]:
