@@ -116,7 +116,11 @@ def coordinator_home(request: HttpRequest, actor: Actor, units: list[Any]) -> Ht
         if not any(r.period == code for r in i.reports.all()):
             i.period_label = periods.label(code)  # type: ignore[attr-defined]
             due.append(i)
-    measures = measures_visible_to(actor).filter(local_plan__unit__in=units, state__in=OPEN_STATES)
+    measures = measures_visible_to(actor).filter(  # of the plans in force (or standing alone)
+        Q(local_plan__plan__isnull=True) | Q(local_plan__plan__state="in_force"),
+        local_plan__unit__in=units,
+        state__in=OPEN_STATES,
+    )
     returned = list(
         reports_visible_to(actor)
         .filter(unit__in=units, state=ReportState.RETURNED)
