@@ -69,7 +69,9 @@ def test_the_demo_reads_as_the_region_reported_on_2022_05_08_and_is_live_today()
     home = client_for("coordinator").get("/reforms/").content.decode()
     assert "本单位改革任务" in home and "包头市" in home and "本期待报送" in home
     # the measures that count are those of the plan in force (包头's 20), not the closed plan's
-    assert re.search(r"本地举措（预警）</dt><dd><a class=\"num\" href=\"[^\"]+\">20（\d+）</a>", home)
+    assert re.search(
+        r"本地举措（预警）</dt><dd><a class=\"num\" href=\"[^\"]+\">20（\d+）</a>", home
+    )
     assert "supervisor" in out.getvalue()
     reviews = office.get("/reforms/reviews/").content.decode()
     assert "审核通过" in reviews
