@@ -425,3 +425,14 @@ def test_the_periods_of_a_plan_not_begun_are_none() -> None:
         "2026-Q4",
         "2027-Q1",
     ]
+
+
+@pytest.mark.django_db
+def test_a_closed_plans_trend_ends_when_it_was_closed(r: Reforms) -> None:
+    from qitong.reforms.services import plan_act
+
+    with on(dt.date(2022, 6, 15)):
+        plan_act(pk=r.plan.pk, action="close", user=r.office)
+    r.plan.refresh_from_db()
+    trend = plan_trend(r.plan, dt.date(2023, 3, 1))
+    assert trend[-1].day == dt.date(2022, 6, 15) and len(trend) == 4  # March … June

@@ -82,6 +82,7 @@ class ReformPlanOut(BaseModel):
     period_kind: str
     state: str
     state_label: str
+    closed_on: dt.date | None
     task_count: int
     unit_count: int
 
@@ -101,6 +102,7 @@ def _plan_out(plan: Any) -> dict[str, Any]:
         "period_kind": plan.period_kind,
         "state": plan.state,
         "state_label": PlanState(plan.state).label,
+        "closed_on": plan.closed_on,
         "task_count": plan.task_count,
         "unit_count": plan.unit_count,
     }

@@ -90,6 +90,7 @@ class ActionPlan(models.Model):
     near_deadline_days = models.PositiveSmallIntegerField(
         "黄色预警：距完成时限（工作日）", default=10
     )
+    closed_on = models.DateField("结束日期", null=True, blank=True)
     revision = models.PositiveIntegerField("修订号", default=0)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)

@@ -458,6 +458,8 @@ def plan_act(
 def _plan_step(ctx: Action[ActionPlan]) -> None:
     if ctx.transition.name == "issue" and not ctx.subject.tasks.exists():
         raise ValidationFailed(fields={"tasks": "方案还没有任务，导入任务清单后再印发"})
+    if ctx.transition.name == "close":
+        ctx.set(closed_on=ctx.now.astimezone(LOCAL_TZ).date())
 
 
 # --- item handlers (unit tasks and measures alike) ---------------------------------------------

@@ -33,7 +33,7 @@ from qitong.reforms.models import (
     ReportingUnit,
     UnitTask,
 )
-from qitong.reforms.states import ReportState, TaskState, Warning
+from qitong.reforms.states import PlanState, ReportState, TaskState, Warning
 from qitong.reforms.warnings import Thresholds, judge
 
 
@@ -232,7 +232,9 @@ def plan_trend(plan: ActionPlan, as_of: dt.date) -> list[TrendPoint]:
     """The plan's figures at each month's end from its first reporting month to `as_of` (and
     at `as_of` itself): the unit tasks' completions and rulings of not applicable, grouped
     by task and day in the database, swept once in date order (a national plan's 150,000
-    unit tasks are a few thousand groups)."""
+    unit tasks are a few thousand groups). A closed plan's trend ends when it was closed."""
+    if plan.state == PlanState.CLOSED and plan.closed_on is not None:
+        as_of = min(as_of, plan.closed_on)
     months = list(periods.periods(plan.starts_on, max(as_of, plan.starts_on), "month"))
     ends = [min(periods.bounds(m, "month")[1], as_of) for m in months]  # type: ignore[index]
     rows = UnitTask.objects.filter(plan=plan)
