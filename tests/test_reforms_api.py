@@ -121,6 +121,8 @@ def test_unit_task_list_filters_by_unit_state_and_warning(r: Reforms) -> None:
     assert all_items["count"] == 6
     baotou = office.get("/api/v1/reforms/unit-tasks?unit=150200").json()
     assert baotou["count"] == 3
+    by_id = office.get(f"/api/v1/reforms/unit-tasks?unit={r.baotou.pk}").json()
+    assert by_id["count"] == 3
     assert {i["unit"]["code"] for i in baotou["items"]} == {"150200"}
     none = office.get("/api/v1/reforms/unit-tasks?state=done").json()
     assert none["count"] == 0

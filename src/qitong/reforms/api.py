@@ -431,7 +431,9 @@ def list_units(request: HttpRequest) -> list[dict[str, Any]]:
 
 class ReformItemFilter(Schema):
     plan: Id | None = Field(default=None, description="方案 id")
-    unit: str | None = Field(default=None, max_length=20, description="报送单位编码（如 150200）")
+    unit: str | None = Field(
+        default=None, max_length=20, description="报送单位编码（如 150200）或 id"
+    )
     state: TaskStateName | None = Field(default=None, description="单位任务的状态")
     warning: WarningFilter | None = Field(default=None, description="预警：yellow、red 或 none")
     area: Id | None = Field(default=None, description="任务领域 id")
@@ -441,6 +443,8 @@ def unit_of(raw: str | None) -> ReportingUnit | None:
     if not raw:
         return None
     unit = ReportingUnit.objects.filter(code=raw).first()
+    if unit is None and raw.isdigit() and int(raw) <= MAX_ID:  # the unit's id, as lists show it
+        unit = ReportingUnit.objects.filter(pk=int(raw)).first()
     if unit is None:
         raise ValidationFailed(fields={"unit": f"没有编码为 {raw} 的报送单位"})
     return unit
