@@ -143,6 +143,19 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     return body
 
 
+def body_version(body: dict[str, Any]) -> int | None:
+    """Pop the `version` a client saw (an action's optimistic lock): a JSON integer 0 … MAX_ID
+    (3.0 is the integer 3), else ValidationFailed naming it."""
+    version = body.pop("version", None)
+    if isinstance(version, float) and version.is_integer():
+        version = int(version)
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID
+    ):
+        raise ValidationFailed(fields={"version": "版本号应为非负整数"})
+    return version
+
+
 class StrictParser(Parser):
     """ninja's parser, refusing what no database stores (see the module docstring)."""
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
-from qitong.core.api import Id, Paged, json_body
+from qitong.core.api import Id, Paged, body_version, json_body
 from qitong.core.bounds import MAX_ID
 from qitong.core.errors import NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
@@ -692,21 +692,10 @@ def submit_unit_task_report(request: HttpRequest, item_id: Id) -> Status:
     return _submit(request, unit_task=item_id)
 
 
-def _version(body: dict[str, Any]) -> int | None:
-    version = body.pop("version", None)
-    if isinstance(version, float) and version.is_integer():
-        version = int(version)
-    if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID
-    ):
-        raise ValidationFailed(fields={"version": "版本号应为非负整数"})
-    return version
-
-
 def _action_endpoint(name: str, run: Any) -> Any:
     def endpoint(request: HttpRequest, item_id: Id) -> Any:
         body = json_body(request)
-        version = _version(body)
+        version = body_version(body)
         files = decode_base64_uploads(body.pop("attachments", None) or [])
         return run(request, item_id, name, body, version, files)
 

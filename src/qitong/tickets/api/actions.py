@@ -10,9 +10,9 @@ from pydantic import BaseModel, create_model
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
-from qitong.core.api import Id, UploadIn, json_body
+from qitong.core.api import Id, UploadIn, body_version, json_body
 from qitong.core.bounds import MAX_ID
-from qitong.core.errors import NotFound, ValidationFailed
+from qitong.core.errors import NotFound
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
 from qitong.tickets.api.schemas import TicketOut
@@ -29,13 +29,7 @@ def _act(request: HttpRequest, ticket_id: Id, action: str) -> dict[str, Any]:
     the scope and the transition, so an out-of-scope ticket is a 404 whatever the body)."""
     body = json_body(request)
     user = user_of(request)
-    version = body.pop("version", None)
-    if isinstance(version, float) and version.is_integer():
-        version = int(version)  # JSON 3.0 is the integer 3
-    if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_ID
-    ):
-        raise ValidationFailed(fields={"version": "版本号应为非负整数"})
+    version = body_version(body)
     files = decode_base64_uploads(body.pop("attachments", None) or [])
     ticket, changed = ticket_act_changes(
         ticket_id=ticket_id,
