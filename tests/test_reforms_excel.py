@@ -233,3 +233,29 @@ def test_a_quantitative_target_imports_and_shows_on_the_unit_task(r: Reforms, wo
     assert item is not None
     page = office.get(f"/reforms/unit-tasks/{item.pk}/").content.decode()
     assert "量化目标" in page and "基期 3.0 → 目标 1.0 天（越低越好）" in page
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_plans_and_local_plans_to_the_wrong_people(r: Reforms) -> None:
+    from qitong.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        plan_create(
+            user=r.coordinator,  # a 盟市's supervisor, not the office
+            name="x",
+            short_name="x",
+            issuer="x",
+            issued_on=dt.date(2027, 1, 1),
+            starts_on=dt.date(2027, 1, 1),
+            deadline=dt.date(2027, 12, 31),
+        )
+    with pytest.raises(Forbidden):
+        local_plan_create(
+            user=r.coordinator,  # Hohhot's, for Baotou
+            unit=r.baotou,
+            name="x",
+            issued_on=dt.date(2022, 3, 1),
+            deadline=dt.date(2023, 12, 31),
+        )
+    assert not ActionPlan.objects.filter(short_name="x").exists()
+    assert not LocalPlan.objects.filter(name="x").exists()

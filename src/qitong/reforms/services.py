@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any, NotRequired
 
 from django.core.files import File
@@ -23,7 +24,7 @@ from qitong.accounts.actor import SYSTEM, actor_of
 from qitong.accounts.models import User
 from qitong.accounts.roles import DEPARTMENT_ROLES, Role
 from qitong.core import idempotency
-from qitong.core.errors import DomainError, NotFound, ValidationFailed
+from qitong.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads, save_checked
 from qitong.core.upsert import upsert_add
 from qitong.core.workdays import LOCAL_TZ
@@ -50,6 +51,7 @@ from qitong.reforms.selectors import (
 )
 from qitong.reforms.states import ReportState, TaskState, UnitKind, Warning
 from qitong.reforms.transitions import (
+    COORDINATOR,
     MEASURE,
     PLAN,
     REPORT,
@@ -60,6 +62,7 @@ from qitong.reforms.transitions import (
     NotApplicableIn,
     ReportIn,
     ReturnIn,
+    is_office,
 )
 from qitong.workflow.machine import STAY, Handler
 from qitong.workflow.skeleton import Action, Subject, act
@@ -308,10 +311,33 @@ def reporting_units_ensure() -> int:
     return made
 
 
+def _require_office(user: User | None) -> None:
+    """Plans and their task lists are the region's office's (or the system's: demo, scripts)."""
+    if user is None:
+        return
+    actor = actor_of(user)
+    if actor.role != Role.SUPERVISOR or not is_office(None, actor):
+        raise Forbidden("只有自治区营商环境办（全区督查人员）可以建立方案、导入任务")
+
+
+def _require_unit(user: User | None, unit: ReportingUnit) -> None:
+    """A unit's local plan is its coordinator's, or the office's."""
+    if user is None:
+        return
+    actor = actor_of(user)
+    if actor.role == Role.SUPERVISOR and is_office(None, actor):
+        return
+    seat = SimpleNamespace(unit_department_id=unit.department_id, unit_prefix=unit.region.prefix)
+    if actor.role not in COORDINATOR or not COORDINATOR[actor.role](seat, actor):
+        raise Forbidden(f"只有{unit.name}的联络员或自治区营商环境办可以维护其本地方案")
+
+
 @transaction.atomic
 def plan_create(*, user: User | None, **fields: Any) -> ActionPlan:
     """A draft plan (the office's, or the system's for the demo and imports)."""
     from qitong.core import clock
+
+    _require_office(user)
 
     plan = ActionPlan(**fields)
     problems = {}
@@ -345,8 +371,10 @@ def plan_task_add(
     cooperating: Sequence[Any] = (),
     **fields: Any,
 ) -> ReformTask:
-    """A task and one unit task per unit it applies to, each on the ledger."""
+    """A task and one unit task per unit it applies to, each on the ledger (the office's)."""
     from qitong.core import clock
+
+    _require_office(user)
 
     now = clock.now()
     task = ReformTask.objects.create(plan=plan, area=area, **fields)
@@ -381,8 +409,11 @@ def plan_task_add(
 
 @transaction.atomic
 def local_plan_create(*, user: User | None, unit: ReportingUnit, **fields: Any) -> LocalPlan:
-    """A unit's own plan (its measures follow with measure_add)."""
+    """A unit's own plan (its measures follow with measure_add): its coordinator's or the
+    office's."""
     from qitong.core import clock
+
+    _require_unit(user, unit)
 
     local = LocalPlan(unit=unit, **fields)
     if local.deadline < local.issued_on:
@@ -412,6 +443,8 @@ def measure_add(
 ) -> Measure:
     """A numbered measure (or a sub-item of one), linked to the reform tasks it serves."""
     from qitong.core import clock
+
+    _require_unit(user, local_plan.unit)
 
     now = clock.now()
     fields.setdefault("deadline", local_plan.deadline)
