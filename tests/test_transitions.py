@@ -27,6 +27,7 @@ class FakeTicket:
     specialist_accepted: bool = True
     # Department 4 assists and has not given its opinion yet.
     assist_pending: list[int] = field(default_factory=lambda: [4])
+    promoted_at: object | None = None  # not yet promoted to a supervision problem
 
 
 # Actors related to the ticket: desk/supervisor of its region, handler of its lead department,
@@ -116,6 +117,21 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     (S.AWAITING_CALLBACK, "system"): SYSTEM_ACTIONS,
 }
 
+# Issue 13: a desk lead or a supervisor promotes any ticket past intake (closed included) to a
+# supervision problem; the system tells the ticket the problem's result, in any state.
+NOT_PROMOTABLE = {S.SUBMITTED, S.REJECTED, S.WITHDRAWN, S.MERGED}
+for _state in S:
+    if _state not in NOT_PROMOTABLE:
+        for _role in ("desk_lead", "supervisor"):
+            EXPECTED[(_state, _role)] = EXPECTED.get((_state, _role), set()) | {"promote"}
+    EXPECTED[(_state, "system")] = EXPECTED.get((_state, "system"), set()) | {"problem_result"}
+
+
+def test_a_promoted_ticket_is_not_promoted_twice() -> None:
+    promoted = FakeTicket(S.CLOSED, promoted_at="2026-12-01")
+    assert "promote" not in allowed_actions(promoted, RELATED["desk_lead"])
+    assert "promote" in allowed_actions(FakeTicket(S.CLOSED), RELATED["desk_lead"])
+
 
 @pytest.mark.parametrize(("state", "role"), list(itertools.product(list(S), list(RELATED))))
 def test_allowed_actions_for_related_actor(state: str, role: str) -> None:
@@ -134,7 +150,7 @@ def test_pending_request_blocks_department_and_enables_the_decision(kind: str) -
     assert allowed_actions(ticket, RELATED["handler"]) == []
     decisions = {f"approve_{kind}", f"refuse_{kind}"}
     assert set(allowed_actions(ticket, RELATED["desk_lead"])) == (
-        {"withdraw"} | OVERSIGHT | decisions
+        {"withdraw", "promote"} | OVERSIGHT | decisions
     )
     assert set(
         allowed_actions(FakeTicket(S.SUSPENDED, pending_request=kind), RELATED["handler"])
@@ -148,7 +164,7 @@ def test_a_draft_awaiting_signoff_is_decided_by_the_lead_departments_leader_only
         "approve_reply",
         "refuse_reply",
     }
-    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == {"withdraw"} | OVERSIGHT
+    assert set(allowed_actions(ticket, RELATED["desk_lead"])) == {"withdraw", "promote"} | OVERSIGHT
     assert allowed_actions(ticket, RELATED["assisting_leader"]) == ["assist"]
     with pytest.raises(Conflict) as held:
         check_transition(ticket, RELATED["handler"], "reply")
@@ -170,10 +186,12 @@ def test_an_offer_is_accepted_or_declined_before_the_answer() -> None:
         "accept_offer",
         "decline_offer",
     }
-    assert set(allowed_actions(offered, RELATED["desk_lead"])) == {"withdraw", "reroute"} | (
-        OVERSIGHT
-    )
-    assert set(allowed_actions(offered, SYSTEM)) == {"reroute"} | SYSTEM_ACTIONS
+    assert set(allowed_actions(offered, RELATED["desk_lead"])) == {
+        "withdraw",
+        "reroute",
+        "promote",
+    } | (OVERSIGHT)
+    assert set(allowed_actions(offered, SYSTEM)) == {"reroute", "problem_result"} | SYSTEM_ACTIONS
     assert allowed_actions(offered, UNRELATED["specialist"]) == []
     with pytest.raises(Conflict) as early:
         check_transition(offered, RELATED["specialist"], "specialist_reply")
@@ -189,7 +207,7 @@ def test_dissatisfied_callback_allows_redo_and_close_with_reason() -> None:
     assert set(allowed_actions(ticket, RELATED["operator"])) == {"callback", "redo"}
     assert (
         set(allowed_actions(ticket, RELATED["desk_lead"]))
-        == {"callback", "redo", "close"} | OVERSIGHT
+        == {"callback", "redo", "close", "promote"} | OVERSIGHT
     )
 
 
@@ -231,6 +249,8 @@ def test_check_transition_errors() -> None:
 # What the enterprise's timeline shows: exactly these steps, in these words. Adding a step to
 # the public timeline (or renaming one) is a decision, made here, not a side effect.
 PUBLIC_STEPS = {
+    "promote": "已转为督查问题，督促责任单位整改",
+    "problem_result": "督查问题已整改销号",
     "create": "诉求已提交",
     "register": "专席已受理",
     "reject": "不予受理",

@@ -14,6 +14,8 @@ from qitong.enterprises.api import router as enterprises_router
 from qitong.knowledge.api import router as knowledge_router
 from qitong.reforms.api import router as reforms_router
 from qitong.routing.api import router as routing_router
+from qitong.supervision.api import public_router as public_supervision_router
+from qitong.supervision.api import router as supervision_router
 from qitong.tickets.api import router as tickets_router
 
 api = build_api(auth=[BearerTokenAuth(), SessionAuth()])
@@ -26,5 +28,7 @@ for router in (
     routing_router,
     dashboards_router,
     reforms_router,
+    supervision_router,
+    public_supervision_router,
 ):
     api.add_router("", router)

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -198,6 +199,22 @@ When = Annotated[dt.datetime, BeforeValidator(_when)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # An id in a JSON body: a JSON integer only (`true` was read as 1, "7" as 7).
 StrictId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+
+
+class LazyList:
+    """A queryset presented row by row after the pager slices it (one page, not the table)."""
+
+    def __init__(self, qs: QuerySet[Any], present: Callable[[Any], Any]) -> None:
+        self.qs, self.present = qs, present
+
+    def __len__(self) -> int:
+        return self.qs.count()
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        return [self.present(i) for i in self.qs[window]]
 
 
 class Paged(LimitOffsetPagination):

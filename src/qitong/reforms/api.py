@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
-from qitong.core.api import Id, Paged, body_version, json_body
+from qitong.core.api import Id, LazyList, Paged, json_body
 from qitong.core.bounds import MAX_ID
 from qitong.core.errors import NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
@@ -50,7 +50,7 @@ from qitong.reforms.services import (
 from qitong.reforms.states import PlanState, ReportState, TaskState
 from qitong.reforms.stats import PlanStats, plan_grid, plan_stats, plan_trend
 from qitong.reforms.transitions import MEASURE, PLAN, REPORT, UNIT_TASK
-from qitong.workflow.inputs import inline_schema
+from qitong.workflow.api import add_action_operations
 
 router = Router(tags=["改革任务"])
 
@@ -558,23 +558,7 @@ def list_unit_tasks(request: HttpRequest, filters: Query[ReformItemFilter]) -> l
     if filters.area:
         qs = qs.filter(task__area_id=filters.area)
     qs = items_filtered(qs, filters).order_by("plan_id", "task__sort_order", "unit__sort_order")
-    return _LazyList(qs, lambda i: presenters.present_unit_task(i, actor))  # type: ignore[return-value]
-
-
-class _LazyList:
-    """A queryset presented row by row after the pager slices it (one page, not the table)."""
-
-    def __init__(self, qs: QuerySet[Any], present: Any) -> None:
-        self.qs, self.present = qs, present
-
-    def __len__(self) -> int:
-        return self.qs.count()
-
-    def count(self) -> int:
-        return self.qs.count()
-
-    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return [self.present(i) for i in self.qs[window]]
+    return LazyList(qs, lambda i: presenters.present_unit_task(i, actor))  # type: ignore[return-value]
 
 
 def unit_task_get(actor: Any, pk: int) -> UnitTask:
@@ -692,41 +676,8 @@ def submit_unit_task_report(request: HttpRequest, item_id: Id) -> Status:
     return _submit(request, unit_task=item_id)
 
 
-def _action_endpoint(name: str, run: Any) -> Any:
-    def endpoint(request: HttpRequest, item_id: Id) -> Any:
-        body = json_body(request)
-        version = body_version(body)
-        files = decode_base64_uploads(body.pop("attachments", None) or [])
-        return run(request, item_id, name, body, version, files)
-
-    return endpoint
-
-
 def _add_actions(path: str, machine: Any, out: Any, run: Any, skip: tuple[str, ...]) -> None:
-    """One documented operation per action a person takes (the system's are not offered)."""
-    for transition in machine:
-        if transition.name in skip:
-            continue
-        name = transition.name
-        endpoint = _action_endpoint(name, run)
-        endpoint.__name__ = f"{machine.name.replace('.', '_')}_{name}"
-        router.add_api_operation(
-            f"{path}/{{item_id}}/actions/{name}",
-            ["POST"],
-            endpoint,
-            response=out,
-            summary=f"{machine.subject_label}：{transition.label}",
-            description=(
-                f"{transition.input.hint}\n\n409 当前状态或版本不允许，422 字段错误，404 范围外。"
-            ),
-            operation_id=f"{machine.name.replace('.', '_')}_action_{name}",
-            openapi_extra={
-                "requestBody": {
-                    "required": False,
-                    "content": {"application/json": {"schema": inline_schema(transition.input)}},
-                }
-            },
-        )
+    add_action_operations(router, path=path, machine=machine, out=out, run=run, skip=skip)
 
 
 def _unit_task_action(
@@ -801,7 +752,7 @@ def list_reports(request: HttpRequest, filters: Query[ReformReportFilter]) -> An
         if filters.state == "submitted"
         else qs.order_by("-submitted_at", "-id")
     )
-    return _LazyList(qs, lambda r: presenters.present_report(r, actor))
+    return LazyList(qs, lambda r: presenters.present_report(r, actor))
 
 
 @router.get("/reforms/reports/{item_id}", response=ReformReportOut, summary="进度报告")
@@ -914,7 +865,7 @@ def list_measures(request: HttpRequest, item_id: Id, filters: Query[ReformItemFi
         .prefetch_related("tasks")
     )
     qs = items_filtered(qs, filters).order_by("sort_order", "id")
-    return _LazyList(qs, lambda m: presenters.present_measure(m, actor))
+    return LazyList(qs, lambda m: presenters.present_measure(m, actor))
 
 
 def measure_get(actor: Any, pk: int) -> Measure:

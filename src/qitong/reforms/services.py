@@ -65,7 +65,7 @@ from qitong.reforms.transitions import (
     is_office,
 )
 from qitong.workflow.machine import STAY, Handler
-from qitong.workflow.skeleton import Action, Subject, act
+from qitong.workflow.skeleton import Action, Subject, act, take
 
 T = TaskState
 R = ReportState
@@ -204,16 +204,16 @@ def _take(
     expected_version: int | None = None,
 ) -> Any:
     """A person's action on one of the domain's subjects, evidence checked before anything."""
-    checked = check_uploads(list(files), field="files") if files else []
-    return act(
+    return take(
         spec,
         pk=pk,
         action=action,
         actor=actor_of(user),
         user=user,
         data=data,
+        files=files,
+        files_field="files",
         expected_version=expected_version,
-        extra={"files": checked},
     ).subject
 
 

@@ -217,3 +217,26 @@ class EscalateIn(Input):
 class ReassignIn(Input):
     department: int | None = Ref("改派至", missing="请选择承办单位")
     reason: str = Text("改派原因", required=False, rows=2)
+
+
+class PromoteIn(Input):
+    """A ticket becomes a supervision problem (issue 13): the problem's first facts; the
+    category and the unit are checked against their tables by the promoting handler."""
+
+    unit_department: int | None = Ref("责任单位", missing="请选择责任单位")
+    problem_class: str | None = Choice(
+        "问题等级", (("A", "A 类"), ("B", "B 类"), ("C", "C 类")), invalid="问题等级应为 A、B 或 C"
+    )
+    category: str = Text(
+        "问题类别", required=False, rows=1, max_length=40, hint="不填沿用工单的问题类别"
+    )
+    title: str = Text("问题标题", required=False, rows=1, max_length=200, hint="不填沿用工单标题")
+    leader: str = Text("责任领导", required=False, rows=1, max_length=50)
+    note: str = Text("转办说明", required=False, rows=2, max_length=1000)
+    hint: ClassVar[str] = "转为督查问题，按整改销号闭环管理；问题销号后告知企业整改结果。"
+
+
+class ProblemResultIn(Input):
+    """The result of the supervision problem a ticket was promoted to (the system writes it)."""
+
+    result: str = Text("整改结果", rows=2, max_length=2000)

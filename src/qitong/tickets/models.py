@@ -188,6 +188,8 @@ class Ticket(models.Model):
     # of a milestone, e.g. after a redo, clears them).
     reminded_for = models.CharField("已催办环节", max_length=10, blank=True)
     escalated_for = models.CharField("已督办环节", max_length=10, blank=True)
+    # Promoted to a supervision problem (issue 13; the problem links back to the ticket).
+    promoted_at = models.DateTimeField("转督查问题时间", null=True, blank=True)
     # What the hotline's indicators count (tickets.facts), kept for the current lead department.
     dispatched_at = models.DateTimeField("首次派单时间", null=True, blank=True)
     lead_since = models.DateTimeField("派至现主办单位时间", null=True, blank=True)

@@ -56,6 +56,19 @@ def reply_visible(ticket: Ticket, actor: Actor) -> bool:
     return actor.role != Role.ENTERPRISE or ticket.state in REPLY_VISIBLE
 
 
+def _problem(ticket: Ticket) -> dict[str, Any]:
+    """The supervision problem a ticket was promoted to (the reverse side of the problem's
+    link to its ticket; read only for a promoted ticket)."""
+    if ticket.promoted_at is None:
+        return {"promoted_at": None, "problem_id": None, "problem_number": ""}
+    problem = getattr(ticket, "problem", None)
+    return {
+        "promoted_at": ticket.promoted_at,
+        "problem_id": problem.pk if problem is not None else None,
+        "problem_number": problem.number if problem is not None else "",
+    }
+
+
 def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
     """The ticket as this actor may see it (masking, confidentiality, the reply's visibility):
     one flat mapping the API's TicketOut and the pages share, so it lists every shown field."""
@@ -85,6 +98,7 @@ def present(ticket: Ticket, actor: Actor) -> dict[str, Any]:
         "state": ticket.state,
         "state_label": ticket.get_state_display(),
         "confidential": ticket.confidential,
+        **_problem(ticket),
         "enterprise": enterprise,
         "contact_name": "" if hidden else ticket.contact_name,
         "contact_phone": ""
@@ -215,6 +229,8 @@ def _public_note(event: Event) -> str:
         return str(payload.get("reason", ""))
     if event.action in ("answer", "specialist_reply"):
         return str(payload.get("answer", ""))
+    if event.action == "problem_result":
+        return str(payload.get("result", ""))
     if event.action == "approve_extension":
         return f"延长 {payload.get('days', '')} 个工作日"
     return ""

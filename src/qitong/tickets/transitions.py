@@ -44,6 +44,8 @@ class TicketFacts(Protocol):
     def callback_dissatisfied(self) -> bool: ...
     @property
     def enterprise_rating(self) -> int | None: ...
+    @property
+    def promoted_at(self) -> object | None: ...  # promoted to a supervision problem
 
 
 Relation = Callable[[TicketFacts, Actor], bool]
@@ -105,6 +107,10 @@ def offer_taken(t: TicketFacts) -> str | None:
     return None if t.specialist_accepted else "请先接受该咨询"
 
 
+def not_promoted(t: TicketFacts) -> str | None:
+    return "该工单已转为督查问题" if t.promoted_at is not None else None
+
+
 def not_rated(t: TicketFacts) -> str | None:
     return "该工单已评价过" if t.enterprise_rating is not None else None
 
@@ -124,6 +130,9 @@ OVERSIGHT: dict[str, Relation] = {
     SYSTEM_ROLE: anyone,
 }
 SYSTEM_ONLY: dict[str, Relation] = {SYSTEM_ROLE: anyone}
+# A desk lead or a supervisor promotes a ticket to a supervision problem (issue 13).
+PROMOTERS: dict[str, Relation] = {Role.DESK_LEAD: in_jurisdiction, Role.SUPERVISOR: in_jurisdiction}
+PROMOTABLE = frozenset(set(S) - {S.SUBMITTED, S.REJECTED, S.WITHDRAWN, S.MERGED})
 HELD_BY_DEPARTMENT = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED})
 BEFORE_DISPATCH = frozenset({S.SUBMITTED, S.REGISTERED})
 WITHDRAWABLE = frozenset(OPEN_STATES - {S.AWAITING_CALLBACK})
@@ -446,6 +455,26 @@ TICKET: Machine[Handler] = Machine(
             guard=not_rated,
             primary=True,
             public="您已评价",
+        ),
+        # The handlers of these two are the supervision app's (it owns the problem).
+        T(
+            "promote",
+            "转为督查问题",
+            PROMOTABLE,
+            STAY,
+            PROMOTERS,
+            input=I.PromoteIn,
+            guard=not_promoted,
+            public="已转为督查问题，督促责任单位整改",
+        ),
+        T(
+            "problem_result",
+            "督查问题整改结果",
+            set(S),
+            STAY,
+            SYSTEM_ONLY,
+            input=I.ProblemResultIn,
+            public="督查问题已整改销号",
         ),
         T("remind", "催办", SUPERVISED, STAY, OVERSIGHT, input=I.RemindIn),
         T("escalate", "督办", SUPERVISED, STAY, OVERSIGHT, input=I.EscalateIn),

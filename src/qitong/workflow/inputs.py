@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -75,7 +76,11 @@ class Input(BaseModel):
     def recorded(self) -> dict[str, Any]:
         """The fields the ledger keeps as they were typed."""
         return {
-            name: value.isoformat() if isinstance(value, dt.date) else value
+            name: value.isoformat()
+            if isinstance(value, dt.date)
+            else str(value)
+            if isinstance(value, Decimal)
+            else value
             for name, widget in widgets(type(self)).items()
             if widget.record and (value := getattr(self, name)) not in ("", None)
         }
@@ -304,8 +309,98 @@ def Flag(label: str, *, required: bool = False, invalid: str = "", hint: str = "
     )
 
 
+MAX_MONEY = Decimal("99999999999999.99")  # 16 digits, 2 after the point (元)
+
+
+def Money(label: str, *, required: bool = True, hint: str = "") -> Any:
+    """An amount in 元 with at most two decimals, not negative: a JSON number or a string of
+    digits ("2420000", "2420000.50"); never a boolean, never "2.4e6" or "242万"."""
+    invalid = f"{label}应为不小于 0 的金额（元），最多两位小数"
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
+            raise _fail("money", invalid)
+        text = str(raw).strip().replace(",", "")
+        if not text or any(c not in "0123456789." for c in text) or text.count(".") > 1:
+            raise _fail("money", invalid)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise _fail("money", invalid) from None
+        if value != value.quantize(Decimal("0.01")) or value > MAX_MONEY:
+            raise _fail("money", invalid)
+        return value.quantize(Decimal("0.01"))
+
+    def check(value: Decimal | None) -> Decimal | None:
+        if value is None and required:
+            raise _fail("required", f"请填写{label}")
+        return value
+
+    widget = Widget("number", label, required, hint=hint or "单位：元", record=True)
+    return _field(None, widget, BeforeValidator(parse), AfterValidator(check))
+
+
 FIRST_DAY = dt.date(2000, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
+
+
+def _step(item: object, label: str, position: int) -> dict[str, str]:
+    """One dated step: {"due_on": "2026-12-31", "title": "…"} or the line "2026-12-31 …"."""
+    where = f"{label}第 {position} 项"
+    raw_day: object
+    title: object
+    if isinstance(item, str):
+        raw_day, _, title = item.strip().partition(" ")
+    elif isinstance(item, dict):
+        raw_day, title = item.get("due_on"), item.get("title")
+    else:
+        raise _fail("step", f"{where}应为“日期 内容”，如 2026-12-31 完成付款")
+    try:
+        day = dt.date.fromisoformat(str(raw_day).strip())
+    except ValueError:
+        raise _fail("step", f"{where}的日期应为 YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise _fail("step", f"{where}的日期应在 2000 年到 2099 年之间")
+    if not isinstance(title, str) or not title.strip():
+        raise _fail("step", f"{where}缺少内容")
+    if len(title.strip()) > 200:
+        raise _fail("step", f"{where}的内容最多 200 字")
+    return {"due_on": day.isoformat(), "title": title.strip()}
+
+
+def Steps(label: str, *, required: bool = True, max_items: int = 30, hint: str = "") -> Any:
+    """Dated steps (a plan's milestones), in date order: a JSON list of {due_on, title}, or
+    text with one "YYYY-MM-DD 内容" per line (what a page's text area posts)."""
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            return []
+        if isinstance(raw, str):
+            raw = [line for line in raw.splitlines() if line.strip()]
+        if isinstance(raw, bytes | dict) or not isinstance(raw, Iterable):
+            raise _fail("list_type", f"{label}应为列表")
+        items = list(raw)
+        if len(items) > max_items:
+            raise _fail("too_many", f"{label}最多 {max_items} 项")
+        steps = [_step(item, label, i) for i, item in enumerate(items, start=1)]
+        return sorted(steps, key=lambda s: s["due_on"])
+
+    def check(value: list[dict[str, str]]) -> list[dict[str, str]]:
+        if required and not value:
+            raise _fail("required", f"请填写{label}（每行一项：日期 内容）")
+        return value
+
+    widget = Widget(
+        "textarea",
+        label,
+        required,
+        rows=4,
+        hint=hint or "每行一项：日期 内容，如 2026-12-31 完成付款",
+        record=True,
+    )
+    return _field([], widget, BeforeValidator(parse), AfterValidator(check), maxItems=max_items)
 
 
 def Day(label: str, *, required: bool = True, hint: str = "") -> Any:
@@ -345,7 +440,10 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
-def parse_input(model: type[Input], data: dict[str, Any] | None) -> Input:
+InputT = TypeVar("InputT", bound=Input)
+
+
+def parse_input(model: type[InputT], data: dict[str, Any] | None) -> InputT:
     """The validated input, or ValidationFailed naming every bad field at once."""
     try:
         return model.model_validate(dict(data or {}))

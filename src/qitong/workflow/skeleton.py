@@ -14,16 +14,18 @@ class (extra helpers for its handlers) and a `finish` hook for what its own skel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from django.core.files import File
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
 
 from qitong.core import clock
 from qitong.core.errors import Conflict, NotFound
 from qitong.core.prepared import prepared
+from qitong.core.uploads import check_uploads
 from qitong.ledger.services import ledger_head, ledger_head_annotations, ledger_record
 from qitong.workflow.inputs import Input, parse_input
 from qitong.workflow.machine import STAY, ActorLike, Machine, TargetOutOfSet, Transition
@@ -187,3 +189,30 @@ def act(
         for effect in ctx.effects:
             transaction.on_commit(effect)
     return ctx
+
+
+def take(
+    spec: Subject[M],
+    *,
+    pk: int,
+    action: str,
+    actor: ActorLike,
+    user: Any,
+    data: dict[str, Any] | None = None,
+    files: Sequence[File[Any]] = (),
+    files_field: str = "attachments",
+    expected_version: int | None = None,
+) -> Action[M]:
+    """`act` for a person's action that may bring files: the files are checked (type, size,
+    count) before anything is locked, and reach the handlers as `extra["files"]`."""
+    checked = check_uploads(list(files), field=files_field) if files else []
+    return act(
+        spec,
+        pk=pk,
+        action=action,
+        actor=actor,
+        user=user,
+        data=data,
+        expected_version=expected_version,
+        extra={"files": checked},
+    )

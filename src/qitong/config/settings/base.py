@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qitong.tickets",
     "qitong.knowledge",
     "qitong.reforms",
+    "qitong.supervision",
     "qitong.routing",
     "qitong.dashboards",
     "qitong.demo",

@@ -4,14 +4,11 @@ machine, its request body derived from the action's input schema (tickets.inputs
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field
-from pydantic import BaseModel, create_model
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import Role
-from qitong.core.api import Id, UploadIn, body_version, json_body
-from qitong.core.bounds import MAX_ID
+from qitong.core.api import Id, body_version, json_body
 from qitong.core.errors import NotFound
 from qitong.core.uploads import decode_base64_uploads
 from qitong.tickets.api.router import router
@@ -20,7 +17,7 @@ from qitong.tickets.presenters import present
 from qitong.tickets.selectors import still_visible
 from qitong.tickets.services import ticket_act_changes
 from qitong.tickets.transitions import TICKET
-from qitong.workflow.inputs import inline_schema
+from qitong.workflow.api import action_body_schema
 from qitong.workflow.machine import Transition
 
 
@@ -48,27 +45,6 @@ def _act(request: HttpRequest, ticket_id: Id, action: str) -> dict[str, Any]:
 ROLE_LABELS = dict(Role.choices) | {"system": "系统（定时巡查）"}
 
 
-class ActionExtra(BaseModel):
-    """What every action body may carry besides the action's own fields."""
-
-    version: int | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_ID,
-        description="客户端看到的工单版本号（version）；已被他人改动则 409",
-    )
-    attachments: list[UploadIn] = Field(
-        default_factory=list, max_length=10, description="随操作上传的附件（最多 10 个）"
-    )
-
-
-def _body_schema(transition: Transition) -> dict[str, Any]:
-    model = create_model(
-        f"{transition.input.__name__}Body", __base__=(transition.input, ActionExtra)
-    )
-    return inline_schema(model)
-
-
 def _add_action(transition: Transition) -> None:
     """One documented operation per action: its body is the action's input schema."""
     name = transition.name
@@ -92,7 +68,7 @@ def _add_action(transition: Transition) -> None:
         openapi_extra={
             "requestBody": {
                 "required": False,
-                "content": {"application/json": {"schema": _body_schema(transition)}},
+                "content": {"application/json": {"schema": action_body_schema(transition)}},
             }
         },
     )

@@ -58,6 +58,11 @@ class TicketOut(Out):
     state: str = Field(json_schema_extra=_doc(enum=TicketState.values))
     state_label: str
     confidential: bool
+    promoted_at: dt.datetime | None = Field(description="转为督查问题的时间")
+    problem_id: int | None = Field(
+        description="转为督查问题后的问题编号（id），见 /supervision/problems/{id}"
+    )
+    problem_number: str = Field(description="督查问题编号，如 WT2026-000123")
     enterprise: EnterpriseRef | None
     contact_name: str
     contact_phone: str

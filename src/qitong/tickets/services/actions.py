@@ -93,6 +93,7 @@ def ticket_act(
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
     files: list[File[Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Ticket:
     """Take `action` on a ticket as `user` (None = the system sweep), on the workflow core.
 
@@ -107,6 +108,7 @@ def ticket_act(
         data=data,
         expected_version=expected_version,
         files=files,
+        extra=extra,
     )[0]
 
 
@@ -118,6 +120,7 @@ def ticket_act_changes(
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
     files: list[File[Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[Ticket, frozenset[str]]:
     """`ticket_act`, and the fields the action changed: the saved ticket (with what its page
     shows already loaded) answers the caller without being read again."""
@@ -131,7 +134,7 @@ def ticket_act_changes(
         user=user,
         data=data,
         expected_version=expected_version,
-        extra={"files": checked},
+        extra={**(extra or {}), "files": checked},
     )
     return ctx.subject, frozenset(ctx.changed)
 

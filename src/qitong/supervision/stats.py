@@ -1,0 +1,253 @@
+"""The supervision statistics (issue 13): problems by source, category, unit and class; the
+on-time rectification rate; the median days to close; recurrences; the 反映问题 figure
+("截至 4 月底共受理问题 37 个，已办结 9 个"); the rectification board per unit.
+
+Every figure is one query over the reader's scope, shared by the page, the API and the
+export, and carries the `ProblemFilter` of the problems behind it (its drill-down).
+
+Definitions (docs/guide/supervision.md):
+- registered: problems registered in the period; the breakdowns count these;
+- closed: problems 销号 in the period; on time = the accepted claim was made by the deadline
+  in force (an approved extension counts); median days = registration to 销号;
+- recurrences: problems registered in the period that recur an earlier one (问题反弹);
+- 反映问题 received: the 反映问题 tickets accepted in the period (each counted once — a
+  promoted ticket is done when its problem is closed) plus the problems of the period that
+  did not come from a 反映问题 ticket; done: closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+
+from qitong.accounts.actor import Actor
+from qitong.core import clock
+from qitong.core.workdays import LOCAL_TZ
+from qitong.directory.models import Region
+from qitong.supervision.listing import ProblemFilter, narrowed
+from qitong.supervision.models import Problem
+from qitong.supervision.selectors import problems_visible_to
+from qitong.supervision.states import (
+    CLOCKED_STATES,
+    OPEN_STATES,
+    ProblemClass,
+    ProblemSource,
+    ProblemState,
+)
+
+P = ProblemState
+UNIT_ROWS = 30  # the unit breakdown lists the units with the most problems
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    count: int
+    filter: ProblemFilter
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "count": self.count,
+            "query": self.filter.query(),
+        }
+
+
+@dataclass
+class ProblemStats:
+    start: dt.date
+    end: dt.date
+    registered: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    on_time_rate: float | None = None
+    median_days_to_close: float | None = None
+    recurrences: int = 0
+    open_now: int = 0
+    overdue_now: int = 0
+    reported_received: int = 0
+    reported_done: int = 0
+    by_source: list[Row] = field(default_factory=list)
+    by_category: list[Row] = field(default_factory=list)
+    by_class: list[Row] = field(default_factory=list)
+    by_state: list[Row] = field(default_factory=list)
+    by_unit: list[Row] = field(default_factory=list)
+    by_city: list[Row] = field(default_factory=list)
+    filters: dict[str, ProblemFilter] = field(default_factory=dict)
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.combine(start, dt.time(0, 0), LOCAL_TZ),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0, 0), LOCAL_TZ),
+    )
+
+
+def _rows(
+    qs: QuerySet[Problem], key: str, label_of: dict[str, str], base: ProblemFilter, name: str
+) -> list[Row]:
+    counts = {str(k): n for k, n in qs.order_by().values_list(key).annotate(n=Count("pk"))}
+    order = list(label_of) + sorted(set(counts) - set(label_of))
+    return [
+        Row(
+            k,
+            label_of.get(k, k),
+            counts.get(k, 0),
+            replace(base, **cast(dict[str, Any], {name: k})),
+        )
+        for k in order
+        if counts.get(k, 0) or k in label_of
+    ]
+
+
+def problem_stats(
+    actor: Actor, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
+) -> ProblemStats:
+    now = now or clock.now()
+    lo, hi = _bounds(start, end)
+    scope = problems_visible_to(actor)
+    out = ProblemStats(start=start, end=end)
+    reg_filter = ProblemFilter(registered_from=start, registered_to=end)
+    closed_filter = ProblemFilter(state=P.CLOSED, closed_from=start, closed_to=end)
+    registered = scope.filter(registered_at__gte=lo, registered_at__lt=hi)
+    closed = scope.filter(state=P.CLOSED, closed_at__gte=lo, closed_at__lt=hi)
+    head = registered.order_by().aggregate(
+        n=Count("pk"), recurrences=Count("pk", filter=Q(recurrence_of__isnull=False))
+    )
+    out.registered, out.recurrences = head["n"], head["recurrences"]
+    tail = closed.order_by().aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
+    out.closed, out.closed_on_time = tail["n"], tail["on_time"]
+    out.on_time_rate = round(100 * out.closed_on_time / out.closed, 1) if out.closed else None
+    out.median_days_to_close = _median(closed, out.closed)
+    now_row = scope.order_by().aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        overdue=Count("pk", filter=Q(state__in=CLOCKED_STATES, deadline__lt=now)),
+    )
+    out.open_now, out.overdue_now = now_row["open"], now_row["overdue"]
+    out.by_source = _rows(registered, "source", dict(ProblemSource.choices), reg_filter, "source")
+    out.by_class = _rows(
+        registered, "problem_class", dict(ProblemClass.choices), reg_filter, "problem_class"
+    )
+    out.by_state = _rows(registered, "state", dict(ProblemState.choices), reg_filter, "state")
+    categories = dict(
+        registered.order_by().values_list("category__code", "category__name").distinct()
+    )
+    out.by_category = _rows(registered, "category__code", categories, reg_filter, "category")
+    out.by_unit = _unit_rows(registered, reg_filter)
+    out.by_city = _city_rows(registered, reg_filter)
+    out.reported_received, out.reported_done = _reported(actor, registered, lo, hi)
+    out.filters = {
+        "registered": reg_filter,
+        "closed": closed_filter,
+        "closed_on_time": replace(closed_filter, on_time=True),
+        "recurrences": replace(reg_filter, recurrence=True),
+        "open_now": ProblemFilter(state="open"),
+        "overdue_now": ProblemFilter(overdue=True),
+    }
+    return out
+
+
+def _median(closed: QuerySet[Problem], n: int) -> float | None:
+    """The median of the stored days to close: the one or two middle rows, by the index."""
+    if not n:
+        return None
+    ordered = closed.order_by("days_to_close", "pk").values_list("days_to_close", flat=True)
+    middle = list(ordered[(n - 1) // 2 : n // 2 + 1])
+    return sum(v or 0 for v in middle) / len(middle)
+
+
+def _unit_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
+    rows = (
+        registered.order_by()
+        .values_list("unit_department_id", "unit_department__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "unit_department_id")[:UNIT_ROWS]
+    )
+    return [Row(str(pk), name, n, replace(base, unit=str(pk))) for pk, name, n in rows]
+
+
+def _city_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
+    """By 盟市 (the first four digits of the unit's region; 自治区本级 units as one row)."""
+    counts = dict(
+        registered.order_by()
+        .annotate(city=Substr("region_code", 1, 4))
+        .values_list("city")
+        .annotate(n=Count("pk"))
+    )
+    names = {r.code[:4]: r.name for r in Region.objects.filter(code__in=[c + "00" for c in counts])}
+    rows = []
+    for city, n in sorted(counts.items()):
+        label = "自治区本级" if city.endswith("00") else names.get(city) or city
+        rows.append(Row(city, label, n, replace(base, region=city)))
+    return rows
+
+
+def _reported(
+    actor: Actor, registered: QuerySet[Problem], lo: dt.datetime, hi: dt.datetime
+) -> tuple[int, int]:
+    from qitong.tickets.selectors import tickets_visible_to
+    from qitong.tickets.states import TicketState, TicketType
+
+    T = TicketState
+    tickets = (
+        tickets_visible_to(actor)
+        .filter(type=TicketType.PROBLEM_REPORT, created_at__gte=lo, created_at__lt=hi)
+        .exclude(state__in=[T.SUBMITTED, T.REJECTED, T.WITHDRAWN, T.MERGED])
+    )
+    done_ticket = Q(promoted_at__isnull=True, state=T.CLOSED) | Q(problem__state=P.CLOSED)
+    row = tickets.order_by().aggregate(n=Count("pk"), done=Count("pk", filter=done_ticket))
+    others = registered.exclude(source=ProblemSource.TICKET, ticket__type=TicketType.PROBLEM_REPORT)
+    more = others.order_by().aggregate(n=Count("pk"), done=Count("pk", filter=Q(state=P.CLOSED)))
+    return row["n"] + more["n"], row["done"] + more["done"]
+
+
+# --- the rectification board ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    unit_id: int
+    unit: str
+    region_code: str
+    open: int
+    overdue: int
+    closed_this_quarter: int
+    pending_acceptance: int
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def rectification_board(
+    actor: Actor,
+    *,
+    f: ProblemFilter | None = None,
+    now: dt.datetime | None = None,
+    limit: int = 200,
+) -> list[BoardRow]:
+    """Per responsible unit: open, overdue, closed this quarter, awaiting acceptance (one
+    grouped query)."""
+    now = now or clock.now()
+    since = dt.datetime.combine(
+        quarter_start(now.astimezone(LOCAL_TZ).date()), dt.time(0, 0), LOCAL_TZ
+    )
+    qs = narrowed(problems_visible_to(actor), f or ProblemFilter())
+    rows = (
+        qs.order_by()
+        .values_list("unit_department_id", "unit_department__name", "region_code")
+        .annotate(
+            open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            overdue=Count("pk", filter=Q(state__in=CLOCKED_STATES, deadline__lt=now)),
+            closed=Count("pk", filter=Q(state=P.CLOSED, closed_at__gte=since)),
+            pending=Count("pk", filter=Q(state=P.PENDING_ACCEPTANCE)),
+        )
+        .order_by("-overdue", "-open", "unit_department_id")[:limit]
+    )
+    return [BoardRow(pk, name, code, o, late, c, p) for pk, name, code, o, late, c, p in rows]
