@@ -263,7 +263,7 @@ def test_activities_are_created_and_listed_in_scope(d: Desk, world: World) -> No
     d.create(activity=activity)
     listed = office.get("/api/v1/supervision/activities").json()
     assert listed["count"] == 1 and listed["items"][0]["problems"] == 1
-    problem = office.get("/api/v1/supervision/problems?activity=%d" % activity).json()["items"][0]
+    problem = office.get(f"/api/v1/supervision/problems?activity={activity}").json()["items"][0]
     assert problem["source"] == "activity"
     bad = post(
         office,

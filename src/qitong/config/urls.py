@@ -3,6 +3,7 @@ from django.urls import include, path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qitong.config.api import api
+from qitong.supervision.urls import public_urlpatterns
 
 admin.site.site_header = "企通 · 系统管理"
 admin.site.site_title = "企通管理"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("my/tickets/", include("qitong.tickets.portal_urls")),
     path("knowledge/", include("qitong.knowledge.urls")),
     path("reforms/", include("qitong.reforms.urls")),
+    path("supervision/", include("qitong.supervision.urls")),
+    path("public/", include((public_urlpatterns, "public"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -18,7 +18,7 @@ from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.core import clock
 from qitong.core.api import Id, LazyList, Paged, json_body
-from qitong.core.errors import NotFound, ValidationFailed
+from qitong.core.errors import Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.core.workdays import LOCAL_TZ
 from qitong.supervision import accountability, presenters
@@ -34,6 +34,7 @@ from qitong.workflow.api import ActionExtra, add_action_operations
 from qitong.workflow.inputs import inline_schema
 
 router = Router(tags=["督查问题"])
+STATS_READERS = frozenset({"supervisor", "admin", "auditor"})
 public_router = Router(tags=["公开信息"])
 
 StateName = Literal[
@@ -501,8 +502,11 @@ def stats_out(s: ProblemStats) -> dict[str, Any]:
     summary="问题统计（按来源、类别、单位、等级；按时整改率；销号用时中位数；反弹数）",
 )
 def get_stats(request: HttpRequest, q: Query[SupervisionPeriod]) -> dict[str, Any]:
+    actor = actor_of(user_of(request))
+    if actor.role not in STATS_READERS:
+        raise Forbidden("问题统计供督查人员、管理员和审计员查看")
     start, end = period(q)
-    return stats_out(problem_stats(actor_of(user_of(request)), start, end))
+    return stats_out(problem_stats(actor, start, end))
 
 
 class SupervisionBoardOut(BaseModel):

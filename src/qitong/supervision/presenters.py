@@ -88,6 +88,7 @@ def present(problem: Problem, actor: Actor, *, now: dt.datetime | None = None) -
         "overdue": level == "red",
         "warning": level,
         "days_left": days_left,
+        "overdue_days": -days_left if level == "red" and days_left is not None else 0,
         "escalation": problem.escalation,
         "escalation_label": Escalation(problem.escalation).label,
         "extension_requested": problem.extension_requested,

@@ -83,6 +83,7 @@ class ProblemCategory(models.TextChoices):
     ARREARS = "arrears", "拖欠企业账款"
     POLICY_NOT_DELIVERED = "policy_not_delivered", "惠企政策落实不到位"
     APPROVAL_SERVICE = "approval_service", "审批服务"
+    ARBITRARY_CHARGES = "arbitrary_charges", "乱收费乱罚款"
     LAW_ENFORCEMENT = "law_enforcement", "执法检查"
     OTHER = "other", "其他"
 

@@ -17,7 +17,7 @@ from qitong.routing.engine import domain_for
 from qitong.tickets.catalogue import Suggestion, suggest
 from qitong.tickets.models import Ticket
 from qitong.tickets.selectors import tickets_visible_to
-from qitong.tickets.states import RequestKind, TicketType
+from qitong.tickets.states import ProblemCategory, RequestKind, TicketType
 from qitong.tickets.transitions import TICKET, reply_needs_signoff
 from qitong.workflow.forms import SchemaForm
 from qitong.workflow.inputs import Widget
@@ -159,8 +159,23 @@ def _into(form: ActionForm, widget: Widget) -> forms.Field:
     )
 
 
+def _unit_department(form: ActionForm, widget: Widget) -> forms.Field:
+    """The unit a promoted problem is given to: a department serving the jurisdiction."""
+    choices = [("", "请选择"), *department_choices_in_reach(form.actor)]
+    select = forms.Select(attrs={"size": 7}, choices=choices)
+    return _filterable(forms.CharField(label=widget.label, widget=select, help_text=widget.hint))
+
+
+def _problem_category(form: ActionForm, widget: Widget) -> forms.Field:
+    form.initial.setdefault("category", form.ticket.problem_category)
+    choices = [("", "沿用工单的问题类别"), *ProblemCategory.choices]
+    return forms.ChoiceField(label=widget.label, choices=choices, help_text=widget.hint)
+
+
 # Fields whose choices or widget the page takes from the database, by field name.
 ActionForm.field_choices = {
+    "unit_department": _unit_department,
+    "category": _problem_category,
     "department": _department,
     "assisting": _assisting,
     "specialist": _specialist,

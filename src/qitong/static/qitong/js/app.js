@@ -129,3 +129,12 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { countdown(document); });
   else countdown(document);
 })();
+
+/* A button with data-confirm asks before its form is submitted (irreversible steps such as
+   publishing a public list). */
+document.addEventListener("submit", function (event) {
+  var button = event.submitter;
+  if (button && button.dataset && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
