@@ -42,7 +42,7 @@ class DemoResult:
         return any(self.created.values())
 
 
-def _ledger_created(objects: Iterable[models.Model], extra: dict[str, Any] | None = None) -> None:
+def ledger_created(objects: Iterable[models.Model], extra: dict[str, Any] | None = None) -> None:
     for obj in objects:
         ledger_record_change(
             obj=obj,
@@ -61,7 +61,7 @@ def _domains() -> int:
         if code not in existing and name not in names
     ]
     PolicyDomain.objects.bulk_create(new)
-    _ledger_created(new)
+    ledger_created(new)
     return len(new)
 
 
@@ -90,7 +90,7 @@ def _departments(specs: list[DepartmentSpec], regions: dict[str, int]) -> int:
             and (regions[s.region_code], s.name) not in taken_names
         ]
         Department.objects.bulk_create(new)
-        _ledger_created(new)
+        ledger_created(new)
         created += len(new)
     return created
 
@@ -103,7 +103,7 @@ def _desks(plan: Plan, regions: dict[str, int]) -> int:
         if s.code not in taken
     ]
     Desk.objects.bulk_create(new)
-    _ledger_created(new)
+    ledger_created(new)
     return len(new)
 
 

@@ -12,7 +12,7 @@ Definitions (docs/guide/supervision.md):
 - recurrences: problems registered in the period that recur an earlier one (问题反弹);
 - 反映问题 received: the 反映问题 tickets accepted in the period (each counted once — a
   promoted ticket is done when its problem is closed) plus the problems of the period that
-  did not come from a 反映问题 ticket; done: closed.
+  did not come from a 反映问题 ticket; done: closed by the period's end.
 """
 
 from __future__ import annotations
@@ -200,10 +200,15 @@ def _reported(
         .filter(type=TicketType.PROBLEM_REPORT, created_at__gte=lo, created_at__lt=hi)
         .exclude(state__in=[T.SUBMITTED, T.REJECTED, T.WITHDRAWN, T.MERGED])
     )
-    done_ticket = Q(promoted_at__isnull=True, state=T.CLOSED) | Q(problem__state=P.CLOSED)
+    # done by the end of the period (as of then, not as of today)
+    done_ticket = Q(promoted_at__isnull=True, state=T.CLOSED, closed_at__lt=hi) | Q(
+        problem__state=P.CLOSED, problem__closed_at__lt=hi
+    )
     row = tickets.order_by().aggregate(n=Count("pk"), done=Count("pk", filter=done_ticket))
     others = registered.exclude(source=ProblemSource.TICKET, ticket__type=TicketType.PROBLEM_REPORT)
-    more = others.order_by().aggregate(n=Count("pk"), done=Count("pk", filter=Q(state=P.CLOSED)))
+    more = others.order_by().aggregate(
+        n=Count("pk"), done=Count("pk", filter=Q(state=P.CLOSED, closed_at__lt=hi))
+    )
     return row["n"] + more["n"], row["done"] + more["done"]
 
 

@@ -11,6 +11,7 @@ from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
 from qitong.demo.loader import load_demo
 from qitong.demo.reforms import load_demo_reforms
 from qitong.demo.report import accounts_table
+from qitong.demo.supervision import load_demo_supervision
 from qitong.demo.tickets import load_demo_tickets
 
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
             help="不生成改革任务演示数据（3.0方案及其报告历史，约需半分钟）",
         )
 
+        parser.add_argument(
+            "--no-supervision",
+            action="store_true",
+            help="不生成督查问题演示数据（督查活动、约 120 个问题、问责公开名单，约需半分钟）",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
         # The demo appeals queue their SMS as jobs: sent once `qitong serve` runs the worker.
@@ -39,6 +46,9 @@ class Command(BaseCommand):
         result.created["历史工单"] = load_demo_history(options["history"], self.stdout.write)
         if not options["no_reforms"]:
             for label, n in load_demo_reforms(self.stdout.write).items():
+                result.created[label] = n
+        if not options["no_supervision"]:
+            for label, n in load_demo_supervision(self.stdout.write).items():
                 result.created[label] = n
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
