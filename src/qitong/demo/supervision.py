@@ -226,7 +226,7 @@ class Loader:
         self.now = clock.now()
         self.problems = 0
         self.coordinators = {
-            u.region.code: u
+            u.region.code if u.region else "": u
             for u in User.objects.filter(
                 role=Role.SUPERVISOR, region__code__in=CITY_CODES
             ).select_related("region")
