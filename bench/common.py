@@ -7,7 +7,10 @@ embedded database of `make demo` (var/qitong.sqlite3).
 from __future__ import annotations
 
 import os
+import statistics
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,3 +59,23 @@ def describe(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or "localhost"
     return f"PostgreSQL {host}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+
+def timed(fn: Any, repeat: int) -> dict[str, float]:
+    """p50 / p95 / max in ms of `repeat` calls after one warm-up call."""
+    fn()  # warm up (connections, caches)
+    runs = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1000)
+    runs.sort()
+    return {
+        "p50": round(statistics.median(runs), 1),
+        "p95": round(runs[max(0, int(len(runs) * 0.95) - 1)], 1),
+        "max": round(runs[-1], 1),
+    }
+
+
+def ok(response: Any) -> None:
+    assert response.status_code == 200, (response.status_code, response.content[:300])

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -27,7 +26,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REPO, describe, setup_django
+from bench.common import REPO, describe, ok, setup_django, timed
 
 DEFAULT_SQLITE = REPO / "var" / "bench_reforms.sqlite3"
 
@@ -181,21 +180,6 @@ def seed(tasks: int, units: int, months: int, today: dt.date, filer: int) -> Any
     return plan
 
 
-def timed(fn: Any, repeat: int) -> dict[str, float]:
-    fn()  # warm up (connections, caches)
-    runs = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        runs.append((time.perf_counter() - t) * 1000)
-    runs.sort()
-    return {
-        "p50": round(statistics.median(runs), 1),
-        "p95": round(runs[max(0, int(len(runs) * 0.95) - 1)], 1),
-        "max": round(runs[-1], 1),
-    }
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="改革任务：统计与挂图作战的耗时")
     parser.add_argument("--tasks", type=int, default=181)
@@ -244,28 +228,24 @@ def main(argv: list[str] | None = None) -> None:
         "挂图作战（过去某日）": lambda: plan_grid(
             plan, scoped, as_of=past, today=day, limit=args.page
         ),
-        "接口 stats": lambda: _ok(client.get(f"/api/v1/reforms/plans/{plan.pk}/stats")),
-        "接口 stats?as_of": lambda: _ok(
+        "接口 stats": lambda: ok(client.get(f"/api/v1/reforms/plans/{plan.pk}/stats")),
+        "接口 stats?as_of": lambda: ok(
             client.get(f"/api/v1/reforms/plans/{plan.pk}/stats?as_of={past}")
         ),
-        "接口 grid": lambda: _ok(
+        "接口 grid": lambda: ok(
             client.get(f"/api/v1/reforms/plans/{plan.pk}/grid?limit={args.page}")
         ),
-        "接口 grid?as_of": lambda: _ok(
+        "接口 grid?as_of": lambda: ok(
             client.get(f"/api/v1/reforms/plans/{plan.pk}/grid?as_of={past}&limit={args.page}")
         ),
-        "页面 挂图作战": lambda: _ok(client.get(f"/reforms/plans/{plan.pk}/grid/")),
-        "页面 统计": lambda: _ok(client.get(f"/reforms/plans/{plan.pk}/stats/")),
+        "页面 挂图作战": lambda: ok(client.get(f"/reforms/plans/{plan.pk}/grid/")),
+        "页面 统计": lambda: ok(client.get(f"/reforms/plans/{plan.pk}/stats/")),
     }
     width = max(len(name) for name in cases) + 2
     print(f"{'':{width}}   p50 ms   p95 ms   max ms")
     for name, fn in cases.items():
         r = timed(fn, args.repeat)
         print(f"{name:{width}} {r['p50']:8} {r['p95']:8} {r['max']:8}")
-
-
-def _ok(response: Any) -> None:
-    assert response.status_code == 200, (response.status_code, response.content[:300])
 
 
 if __name__ == "__main__":

@@ -138,6 +138,8 @@ class Problem(models.Model):
         on_delete=models.PROTECT,
         related_name="problem",
     )
+    # Promoted from a 反映问题 ticket (the statistics count those tickets themselves).
+    from_report = models.BooleanField("来自反映问题工单", default=False)
     # The enterprise's identity is hidden from the unit (a confidential 反映问题, as on tickets).
     confidential = models.BooleanField("保密", default=False)
     unit_department = models.ForeignKey(
@@ -212,7 +214,7 @@ class Problem(models.Model):
             models.Index(fields=["unit_department", "state"], name="problem_unit_state"),
             models.Index(fields=["state", "deadline"], name="problem_state_deadline"),
             models.Index(fields=["registered_at"], name="problem_registered"),
-            models.Index(fields=["closed_at"], name="problem_closed"),
+            models.Index(fields=["state", "closed_at"], name="problem_closed"),
         ]
         constraints = [
             models.UniqueConstraint(

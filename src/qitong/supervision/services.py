@@ -333,6 +333,7 @@ def _insert(
         else ProblemSource.MANUAL,
         activity=activity,
         ticket=source,
+        from_report=source is not None and source.type == "problem_report",
         confidential=bool(args.confidential or (source is not None and source.confidential)),
         unit_department=unit,
         region_code=unit.region.code,

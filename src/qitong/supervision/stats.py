@@ -18,6 +18,7 @@ Definitions (docs/guide/supervision.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -29,7 +30,7 @@ from qitong.core import clock
 from qitong.core.workdays import LOCAL_TZ
 from qitong.directory.models import Region
 from qitong.supervision.listing import ProblemFilter, narrowed
-from qitong.supervision.models import Problem
+from qitong.supervision.models import Problem, ProblemCategory
 from qitong.supervision.selectors import problems_visible_to
 from qitong.supervision.states import (
     CLOCKED_STATES,
@@ -90,9 +91,8 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _rows(
-    qs: QuerySet[Problem], key: str, label_of: dict[str, str], base: ProblemFilter, name: str
+    counts: Counter[str], label_of: dict[str, str], base: ProblemFilter, name: str
 ) -> list[Row]:
-    counts = {str(k): n for k, n in qs.order_by().values_list(key).annotate(n=Count("pk"))}
     order = list(label_of) + sorted(set(counts) - set(label_of))
     return [
         Row(
@@ -106,9 +106,54 @@ def _rows(
     ]
 
 
+@dataclass
+class _Scan:
+    """The period's registered problems, counted along every breakdown from one grouped
+    query (a few thousand groups, summed here)."""
+
+    n: int = 0
+    recurrences: int = 0
+    others: int = 0  # not from a 反映问题 ticket
+    others_done: int = 0  # … and closed by the period's end
+    source: Counter[str] = field(default_factory=Counter)
+    category: Counter[str] = field(default_factory=Counter)
+    problem_class: Counter[str] = field(default_factory=Counter)
+    state: Counter[str] = field(default_factory=Counter)
+    city: Counter[str] = field(default_factory=Counter)
+
+
+def _scan(registered: QuerySet[Problem], hi: dt.datetime) -> _Scan:
+    rows = (
+        registered.order_by()
+        .annotate(city=Substr("region_code", 1, 4))
+        .values_list("source", "category_id", "problem_class", "state", "city", "from_report")
+        .annotate(
+            n=Count("pk"),
+            recurrences=Count("pk", filter=Q(recurrence_of__isnull=False)),
+            done=Count("pk", filter=Q(state=P.CLOSED, closed_at__lt=hi)),
+        )
+    )
+    out = _Scan()
+    for source, category, klass, state, city, from_report, n, recurrences, done in rows:
+        out.n += n
+        out.recurrences += recurrences
+        if not from_report:
+            out.others += n
+            out.others_done += done
+        out.source[source] += n
+        out.category[str(category)] += n
+        out.problem_class[klass] += n
+        out.state[state] += n
+        out.city[city] += n
+    return out
+
+
 def problem_stats(
     actor: Actor, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
 ) -> ProblemStats:
+    """Five queries whatever the period: the grouped scan of its registered problems, its
+    units, its closings by days taken, today's open and overdue problems, and the 反映问题
+    tickets."""
     now = now or clock.now()
     lo, hi = _bounds(start, end)
     scope = problems_visible_to(actor)
@@ -116,32 +161,31 @@ def problem_stats(
     reg_filter = ProblemFilter(registered_from=start, registered_to=end)
     closed_filter = ProblemFilter(state=P.CLOSED, closed_from=start, closed_to=end)
     registered = scope.filter(registered_at__gte=lo, registered_at__lt=hi)
-    closed = scope.filter(state=P.CLOSED, closed_at__gte=lo, closed_at__lt=hi)
-    head = registered.order_by().aggregate(
-        n=Count("pk"), recurrences=Count("pk", filter=Q(recurrence_of__isnull=False))
-    )
-    out.registered, out.recurrences = head["n"], head["recurrences"]
-    tail = closed.order_by().aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
-    out.closed, out.closed_on_time = tail["n"], tail["on_time"]
+    scan = _scan(registered, hi)
+    out.registered, out.recurrences = scan.n, scan.recurrences
+    closings = _closings(scope.filter(state=P.CLOSED, closed_at__gte=lo, closed_at__lt=hi))
+    out.closed = sum(closings.values())
+    out.closed_on_time = sum(n for (_, on_time), n in closings.items() if on_time)
     out.on_time_rate = round(100 * out.closed_on_time / out.closed, 1) if out.closed else None
-    out.median_days_to_close = _median(closed, out.closed)
+    out.median_days_to_close = _median(closings)
     now_row = scope.order_by().aggregate(
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
         overdue=Count("pk", filter=Q(state__in=CLOCKED_STATES, deadline__lt=now)),
     )
     out.open_now, out.overdue_now = now_row["open"], now_row["overdue"]
-    out.by_source = _rows(registered, "source", dict(ProblemSource.choices), reg_filter, "source")
+    out.by_source = _rows(scan.source, dict(ProblemSource.choices), reg_filter, "source")
     out.by_class = _rows(
-        registered, "problem_class", dict(ProblemClass.choices), reg_filter, "problem_class"
+        scan.problem_class, dict(ProblemClass.choices), reg_filter, "problem_class"
     )
-    out.by_state = _rows(registered, "state", dict(ProblemState.choices), reg_filter, "state")
-    categories = dict(
-        registered.order_by().values_list("category__code", "category__name").distinct()
-    )
-    out.by_category = _rows(registered, "category__code", categories, reg_filter, "category")
+    out.by_state = _rows(scan.state, dict(ProblemState.choices), reg_filter, "state")
+    categories = {str(c.pk): c for c in ProblemCategory.objects.all()}
+    by_code = Counter({categories[k].code: n for k, n in scan.category.items() if k in categories})
+    names = {c.code: c.name for c in categories.values() if c.code in by_code}
+    out.by_category = _rows(by_code, names, reg_filter, "category")
     out.by_unit = _unit_rows(registered, reg_filter)
-    out.by_city = _city_rows(registered, reg_filter)
-    out.reported_received, out.reported_done = _reported(actor, registered, lo, hi)
+    out.by_city = _city_rows(scan.city, reg_filter)
+    received, done = _reported_tickets(actor, lo, hi)
+    out.reported_received, out.reported_done = received + scan.others, done + scan.others_done
     out.filters = {
         "registered": reg_filter,
         "closed": closed_filter,
@@ -153,13 +197,28 @@ def problem_stats(
     return out
 
 
-def _median(closed: QuerySet[Problem], n: int) -> float | None:
-    """The median of the stored days to close: the one or two middle rows, by the index."""
+def _closings(closed: QuerySet[Problem]) -> Counter[tuple[int, bool]]:
+    """The period's closings counted by (days taken, on time): a few hundred groups."""
+    rows = closed.order_by().values_list("days_to_close", "on_time").annotate(n=Count("pk"))
+    return Counter({(days or 0, bool(on_time)): n for days, on_time, n in rows})
+
+
+def _median(closings: Counter[tuple[int, bool]]) -> float | None:
+    """The median of the days to close, from their histogram."""
+    n = sum(closings.values())
     if not n:
         return None
-    ordered = closed.order_by("days_to_close", "pk").values_list("days_to_close", flat=True)
-    middle = list(ordered[(n - 1) // 2 : n // 2 + 1])
-    return sum(v or 0 for v in middle) / len(middle)
+    by_days: Counter[int] = Counter()
+    for (days, _), count in closings.items():
+        by_days[days] += count
+    wanted = [(n - 1) // 2, n // 2]
+    values, seen = [], 0
+    for days in sorted(by_days):
+        seen += by_days[days]
+        while wanted and wanted[0] < seen:
+            values.append(days)
+            wanted.pop(0)
+    return sum(values) / len(values)
 
 
 def _unit_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
@@ -172,14 +231,8 @@ def _unit_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
     return [Row(str(pk), name, n, replace(base, unit=str(pk))) for pk, name, n in rows]
 
 
-def _city_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
+def _city_rows(counts: Counter[str], base: ProblemFilter) -> list[Row]:
     """By 盟市 (the first four digits of the unit's region; 自治区本级 units as one row)."""
-    counts = dict(
-        registered.order_by()
-        .annotate(city=Substr("region_code", 1, 4))
-        .values_list("city")
-        .annotate(n=Count("pk"))
-    )
     names = {r.code[:4]: r.name for r in Region.objects.filter(code__in=[c + "00" for c in counts])}
     rows = []
     for city, n in sorted(counts.items()):
@@ -188,9 +241,9 @@ def _city_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
     return rows
 
 
-def _reported(
-    actor: Actor, registered: QuerySet[Problem], lo: dt.datetime, hi: dt.datetime
-) -> tuple[int, int]:
+def _reported_tickets(actor: Actor, lo: dt.datetime, hi: dt.datetime) -> tuple[int, int]:
+    """The 反映问题 tickets accepted in the period, and those done by its end (a promoted one
+    when its problem is closed)."""
     from qitong.tickets.selectors import tickets_visible_to
     from qitong.tickets.states import TicketState, TicketType
 
@@ -200,16 +253,11 @@ def _reported(
         .filter(type=TicketType.PROBLEM_REPORT, created_at__gte=lo, created_at__lt=hi)
         .exclude(state__in=[T.SUBMITTED, T.REJECTED, T.WITHDRAWN, T.MERGED])
     )
-    # done by the end of the period (as of then, not as of today)
     done_ticket = Q(promoted_at__isnull=True, state=T.CLOSED, closed_at__lt=hi) | Q(
         problem__state=P.CLOSED, problem__closed_at__lt=hi
     )
     row = tickets.order_by().aggregate(n=Count("pk"), done=Count("pk", filter=done_ticket))
-    others = registered.exclude(source=ProblemSource.TICKET, ticket__type=TicketType.PROBLEM_REPORT)
-    more = others.order_by().aggregate(
-        n=Count("pk"), done=Count("pk", filter=Q(state=P.CLOSED, closed_at__lt=hi))
-    )
-    return row["n"] + more["n"], row["done"] + more["done"]
+    return row["n"], row["done"]
 
 
 # --- the rectification board ------------------------------------------------------------------

@@ -38,6 +38,7 @@ from qitong.supervision.forms import (
     ProblemActionForm,
     ProblemFilterForm,
     ProblemForm,
+    departments_in_reach,
     entry_initial,
 )
 from qitong.supervision.inputs import quarter_bounds, quarter_of
@@ -71,14 +72,11 @@ def _today() -> dt.date:
 
 
 def _units(actor: Actor) -> list[tuple[str, str]]:
-    """The units the reader's problems name (the filter offers only these)."""
-    rows = (
-        problems_visible_to(actor)
-        .order_by()
-        .values_list("unit_department_id", "unit_department__name")
-        .distinct()
-    )
-    return sorted(((str(pk), name) for pk, name in rows), key=lambda r: r[1])
+    """The units the filter offers: the departments of the reader's region (a unit's own
+    staff read only their own problems and need no choice)."""
+    if actor.role in DEPARTMENT_ROLES:
+        return []
+    return departments_in_reach(actor)
 
 
 def _filtered(
