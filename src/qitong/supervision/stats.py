@@ -129,7 +129,7 @@ def _scan(registered: QuerySet[Problem], hi: dt.datetime) -> _Scan:
         .values_list("source", "category_id", "problem_class", "state", "city", "from_report")
         .annotate(
             n=Count("pk"),
-            recurrences=Count("pk", filter=Q(recurrence_of__isnull=False)),
+            recurred=Count("pk", filter=Q(recurrence_of__isnull=False)),
             done=Count("pk", filter=Q(state=P.CLOSED, closed_at__lt=hi)),
         )
     )
