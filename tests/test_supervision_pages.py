@@ -43,6 +43,10 @@ def test_the_list_shows_counts_filters_and_no_internal_codes(d: Desk, world: Wor
         assert f">{code}<" not in html
     filtered = as_user(d.office).get("/supervision/?state=closed").content.decode()
     assert '共 <strong class="num">1</strong> 个' in filtered
+    a_class = as_user(d.office).get("/supervision/?class=A").content.decode()
+    assert '共 <strong class="num">1</strong> 个' in a_class  # the statistics' drill-down
+    unknown = as_user(d.office).get("/supervision/?state=bogus").content.decode()
+    assert "状态没有这个选项：bogus" in unknown and "Select a valid choice" not in unknown
     bad = as_user(d.office).get("/supervision/?registered_from=2026-13-01")
     assert bad.status_code == 200 and "日期格式应为 YYYY-MM-DD" in bad.content.decode()
     export = as_user(d.office).get("/supervision/problems.xlsx?state=closed")

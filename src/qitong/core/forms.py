@@ -75,7 +75,8 @@ class ServiceForm(forms.Form):
     def _wording(self, field: str, message: str) -> str:
         """A select left empty reads "请选择…" on a page (the service names the code it got,
         which suits an API client better than a person)."""
-        if field not in self.fields or not isinstance(self.fields[field].widget, forms.Select):
+        widget = self.fields[field].widget if field in self.fields else None
+        if not isinstance(widget, forms.Select | forms.RadioSelect):
             return message
         if self.data.get(self.add_prefix(field)) in (None, ""):
             return f"请选择{self.fields[field].label}"

@@ -106,6 +106,15 @@ class ProblemFilterForm(forms.Form):
         set_choices(self, "unit", [*ANY, *units])
         set_choices(self, "region", [*ANY, *city_choices()])
         set_choices(self, "category", [*ANY, *category_choices()])
+        # The list's links and the API name the class `class` (a Python word, hence renamed).
+        self.fields["class"] = self.fields.pop("problem_class")
+        for field in self.fields.values():
+            field.error_messages["invalid_choice"] = f"{field.label}没有这个选项：%(value)s"
+            field.error_messages["invalid"] = (
+                "日期格式应为 YYYY-MM-DD"
+                if isinstance(field, forms.DateField)
+                else f"{field.label}格式有误"
+            )
 
     def problem_filter(self) -> ProblemFilter:
         c = self.cleaned_data
@@ -115,7 +124,7 @@ class ProblemFilterForm(forms.Form):
             unit=c.get("unit") or "",
             region=c.get("region") or "",
             category=c.get("category") or "",
-            problem_class=c.get("problem_class") or "",
+            problem_class=c.get("class") or "",
             overdue=_flag(c.get("overdue")),
             activity=c.get("activity"),
             recurrence=_flag(c.get("recurrence")),
@@ -165,6 +174,14 @@ class ProblemForm(ServiceForm):
         set_choices(self, "category", [("", "请选择"), *category_choices()])
         set_choices(self, "activity", [("", "无（直接登记）"), *activities])
 
+    def clean_recurrence_of(self) -> str:
+        from qitong.supervision.models import parse_problem_number
+
+        text = self.text("recurrence_of")
+        if text and parse_problem_number(text) is None and not text.isdigit():
+            raise forms.ValidationError("原问题编号格式应为 WT2026-000123")
+        return text
+
     def service_data(self) -> dict[str, Any]:
         from qitong.supervision.models import parse_problem_number
 
@@ -188,8 +205,7 @@ class ProblemForm(ServiceForm):
         if amount := self.text("amount"):
             data["amount"] = amount
         if number := self.text("recurrence_of"):
-            pk = parse_problem_number(number)
-            data["recurrence_of"] = pk if pk is not None else number
+            data["recurrence_of"] = parse_problem_number(number) or number
         data["public"] = bool(c.get("public"))
         data["confidential"] = bool(c.get("confidential"))
         return data

@@ -73,6 +73,7 @@ def present(problem: Problem, actor: Actor, *, now: dt.datetime | None = None) -
         "category": {"code": problem.category.code, "name": problem.category.name},
         "problem_class": problem.problem_class,
         "amount": str(problem.amount) if problem.amount is not None else None,
+        "amount_display": f"{problem.amount:,.2f}" if problem.amount is not None else "",
         "public": problem.public,
         "confidential": problem.confidential,
         "enterprise_names": HIDDEN

@@ -548,6 +548,10 @@ def _accept_done(ctx: ProblemAction) -> None:
         days_to_close=max(0, deadlines.days_between(problem.registered_at, ctx.now)),
     )
     ctx.payload["on_time"] = on_time
+    # Accepted as rectified: the plan's open steps are done with it (marked on this day).
+    Milestone.objects.filter(problem=problem, superseded=False, done_on__isnull=True).update(
+        done_on=ctx.now.astimezone(LOCAL_TZ).date()
+    )
     tell(ctx, unit_staff(problem), "problem_closed", "整改已验收，问题已销号。")
     if problem.ticket_id:
         result = f"整改已验收销号（{problem.number}）。" + (args.comment or "")

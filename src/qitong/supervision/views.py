@@ -115,11 +115,17 @@ def problems(request: HttpRequest) -> HttpResponse:
     ]
     query = request.GET.copy()
     query.pop("page", None)
+    base = query.copy()
+    for name in ("state", "overdue"):
+        base.pop(name, None)
+    activity = activities_visible_to(actor).filter(pk=f.activity).first() if f.activity else None
     return render(
         request,
         "supervision/problems.html",
         {
             "form": form,
+            "activity": activity,
+            "base_query": base.urlencode() + "&" if base else "",
             "rows": rows,
             "counts": counts,
             "pager": p,
@@ -197,6 +203,7 @@ def _problem_page(
             "v": view,
             "forms": _forms(problem, actor, bound),
             "evidence": [f for f in view["files"] if f["kind"] == FileKind.EVIDENCE],
+            "reads_tickets": actor.role in (Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, *DESK_ROLES),
         },
         status=status,
     )
@@ -376,10 +383,15 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     rows = rectification_board(actor)
+    today = _today()
     return render(
         request,
         "supervision/board.html",
-        {"rows": rows, "quarter": quarter_of(_today())},
+        {
+            "rows": rows,
+            "quarter": quarter_of(today),
+            "quarter_start": dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
+        },
     )
 
 
@@ -400,7 +412,7 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dict[str, str]]:
     end = day("to", today)
     start = day("from", dt.date(end.year, 1, 1))
     if end < start:
-        errors["to"] = "截止日期不能早于起始日期"
+        errors["to"] = "截止日期不能早于起始日期，已按截止日期所在年度统计"
         start = dt.date(end.year, 1, 1)
     return start, end, errors
 

@@ -162,6 +162,8 @@ def _into(form: ActionForm, widget: Widget) -> forms.Field:
 def _unit_department(form: ActionForm, widget: Widget) -> forms.Field:
     """The unit a promoted problem is given to: a department serving the jurisdiction."""
     choices = [("", "请选择"), *department_choices_in_reach(form.actor)]
+    if form.ticket.lead_department_id:  # the unit that handled the appeal, as a start
+        form.initial.setdefault("unit_department", str(form.ticket.lead_department_id))
     select = forms.Select(attrs={"size": 7}, choices=choices)
     return _filterable(forms.CharField(label=widget.label, widget=select, help_text=widget.hint))
 
