@@ -829,3 +829,19 @@ def test_the_reported_problems_figure_counts_tickets_and_problems_once(world: Wo
     s = problem_stats(actor_of(d.office), today.replace(day=1), today)
     assert (s.reported_received, s.reported_done) == (4, 2)
     assert closed.state == P.CLOSED
+
+
+@pytest.mark.django_db
+def test_a_draft_entry_is_edited_on_the_ledger_then_frozen(d: Desk, world: World) -> None:
+    quarter = quarter_of(accountability.today())
+    entry = accountability.entry_create(user=d.office, data=_entry_body(quarter, world))
+    body = {**_entry_body(quarter, world), "persons": "孙立新 副局长", "summary": "孙立新推诿拖延"}
+    edited = accountability.entry_act(pk=entry.pk, action="edit", user=d.office, data=body)
+    assert edited.persons == [{"name": "孙立新", "position": "副局长"}]
+    event = Event.objects.get(
+        subject_type="supervision.accountability", subject_id=str(entry.pk), action="edit"
+    )
+    assert event.payload["persons"] == [{"name": "孙立新", "position": "副局长"}]
+    accountability.entry_act(pk=entry.pk, action="publish", user=d.office)
+    shown = accountability.public_quarters(quarter)[0]["entries"][0]
+    assert shown["summary"] == "孙某推诿拖延" and shown["persons"][0]["name"] == "孙某"

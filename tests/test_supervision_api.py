@@ -92,6 +92,16 @@ def test_bad_input_is_a_422_naming_the_field(
 
 
 @pytest.mark.django_db
+def test_the_class_may_be_sent_as_class(d: Desk, world: World) -> None:
+    office = as_user(d.office)
+    plain = {k: v for k, v in body(world).items() if k != "problem_class"}
+    r = post(office, "/api/v1/supervision/problems", plain)
+    assert r.status_code == 201 and r.json()["problem_class"] == "B"
+    r = post(office, "/api/v1/supervision/problems", {**plain, "class": "D"})
+    assert r.status_code == 422 and set(r.json()["fields"]) == {"class"}
+
+
+@pytest.mark.django_db
 def test_actions_follow_the_ticket_rules(d: Desk, world: World) -> None:
     office, unit = as_user(d.office), as_user(world.users["handler"])
     pk = post(office, "/api/v1/supervision/problems", body(world)).json()["id"]

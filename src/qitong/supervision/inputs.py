@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from qitong.supervision.states import AccountabilityMeasure, ActivityKind, ProblemClass
-from qitong.workflow.inputs import Choice, Day, Flag, Id, Input, Money, Ref, Refs, Text
+from qitong.workflow.inputs import Choice, Day, Flag, Id, Input, Money, Ref, Refs, Text, Widget
 
 CLASS_INVALID = "问题等级应为 A、B 或 C"
 
@@ -39,7 +39,8 @@ class ProblemIn(Input):
     public: bool = Flag("可公开")
     confidential: bool = Flag("保密", hint="对责任单位隐藏企业身份")
     recurrence_of: int | None = Ref("反弹自（原问题）", required=False)
-    hint: ClassVar[str] = "登记督查问题；交办后按等级计算整改时限。"
+    hint: ClassVar[str] = "登记督查问题；交办后按等级计算整改时限。问题等级也可写作 class。"
+    aliases: ClassVar[dict[str, str]] = {"class": "problem_class"}
 
 
 class PromotedProblemIn(ProblemIn):
@@ -123,13 +124,23 @@ class EntryIn(Input):
     measure: str | None = Choice("问责方式", AccountabilityMeasure.choices)
     decided_on: dt.date | None = Day("问责日期")
     problems: list[int] = Refs("关联问题", max_items=50)
-    persons: Annotated[list[PersonIn], BeforeValidator(_person_lines)] = Field(
+    persons: Annotated[
+        list[PersonIn],
+        BeforeValidator(_person_lines),
+        Widget("textarea", "被问责人员", rows=3, hint="每行一人：姓名 职务", record=True),
+    ] = Field(
         default_factory=list,
         max_length=50,
         title="被问责人员",
         description="公开时只显示姓氏加“某”；页面上每行一人：姓名 职务",
     )
-    enterprises: Annotated[list[EnterpriseNameIn], BeforeValidator(_enterprise_lines)] = Field(
+    enterprises: Annotated[
+        list[EnterpriseNameIn],
+        BeforeValidator(_enterprise_lines),
+        Widget(
+            "textarea", "涉及企业", rows=2, hint="每行一家；同意公开的加“（同意公开）”", record=True
+        ),
+    ] = Field(
         default_factory=list,
         max_length=50,
         title="涉及企业",

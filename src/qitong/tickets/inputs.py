@@ -234,6 +234,7 @@ class PromoteIn(Input):
     leader: str = Text("责任领导", required=False, rows=1, max_length=50)
     note: str = Text("转办说明", required=False, rows=2, max_length=1000)
     hint: ClassVar[str] = "转为督查问题，按整改销号闭环管理；问题销号后告知企业整改结果。"
+    aliases: ClassVar[dict[str, str]] = {"class": "problem_class"}
 
 
 class ProblemResultIn(Input):

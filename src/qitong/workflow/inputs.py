@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
@@ -51,8 +52,22 @@ class Input(BaseModel):
 
     model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
     hint: ClassVar[str] = ""
+    # Other names clients may give a field ({"class": "problem_class"}: `class` is a Python
+    # word, so the field cannot bear it); an error is then named as the client named it.
+    aliases: ClassVar[dict[str, str]] = {}
     # Templates read a transition's input class (`action.input.hint`): never call it.
     do_not_call_in_templates: ClassVar[bool] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliased(cls, data: Any) -> Any:
+        if not cls.aliases or not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for alias, name in cls.aliases.items():
+            if alias in out and name not in out:
+                out[name] = out.pop(alias)
+        return out
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -76,14 +91,23 @@ class Input(BaseModel):
     def recorded(self) -> dict[str, Any]:
         """The fields the ledger keeps as they were typed."""
         return {
-            name: value.isoformat()
-            if isinstance(value, dt.date)
-            else str(value)
-            if isinstance(value, Decimal)
-            else value
+            name: _plain(value)
             for name, widget in widgets(type(self)).items()
             if widget.record and (value := getattr(self, name)) not in ("", None)
         }
+
+
+def _plain(value: Any) -> Any:
+    """A value as the ledger's JSON holds it (dates as ISO text, amounts as text)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 class NoInput(Input):
@@ -445,10 +469,15 @@ InputT = TypeVar("InputT", bound=Input)
 
 def parse_input(model: type[InputT], data: dict[str, Any] | None) -> InputT:
     """The validated input, or ValidationFailed naming every bad field at once."""
+    given = dict(data or {})
     try:
-        return model.model_validate(dict(data or {}))
+        return model.model_validate(given)
     except ValidationError as exc:
-        raise ValidationFailed(fields=field_errors(exc)) from None
+        fields = field_errors(exc)
+        for alias, name in model.aliases.items():
+            if alias in given and name not in given and name in fields:
+                fields[alias] = fields.pop(name)
+        raise ValidationFailed(fields=fields) from None
 
 
 def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
