@@ -221,7 +221,7 @@ class Spec:
 class Loader:
     def __init__(self, out: Callable[[str], object]) -> None:
         self.out = out
-        self.rng = random.Random(20260513)
+        self.rng = random.Random(20260513)  # nosec B311 # demo data only, not security
         self.office = User.objects.get(username="supervisor")
         self.now = clock.now()
         self.problems = 0
