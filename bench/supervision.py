@@ -148,7 +148,12 @@ def seed(n: int, office: Any) -> int:
             Problem.objects.bulk_create(batch)
         some = list(Problem.objects.order_by("pk").values_list("pk", flat=True)[: max(1, n // 50)])
         Problem.objects.filter(pk__in=some[1::2]).update(recurrence_of_id=some[0])
-    print(f"已生成 {n - have:,} 个问题（{time.perf_counter() - started:.1f} 秒）")
+    from qitong.supervision.tally import tally_rebuild
+
+    rows = tally_rebuild()  # the rows were written in bulk, past the services that keep it
+    print(
+        f"已生成 {n - have:,} 个问题，统计累计 {rows:,} 行（{time.perf_counter() - started:.1f} 秒）"
+    )
     return n
 
 

@@ -845,3 +845,63 @@ def test_a_draft_entry_is_edited_on_the_ledger_then_frozen(d: Desk, world: World
     accountability.entry_act(pk=entry.pk, action="publish", user=d.office)
     shown = accountability.public_quarters(quarter)[0]["entries"][0]
     assert shown["summary"] == "孙某推诿拖延" and shown["persons"][0]["name"] == "孙某"
+
+
+# --- the statistics' tally -------------------------------------------------------------------
+
+
+def _figures(s: Any) -> dict[str, Any]:
+    rows = {
+        name: [(r.key, r.count) for r in getattr(s, name)]
+        for name in ("by_source", "by_category", "by_class", "by_state", "by_city")
+    }
+    units = sorted((r.key, r.count) for r in s.by_unit)
+    plain = {
+        k: getattr(s, k)
+        for k in (
+            "registered", "closed", "closed_on_time", "on_time_rate", "median_days_to_close",
+            "recurrences", "reported_received", "reported_done",
+        )
+    }  # fmt: skip
+    return {**rows, "units": units, **plain}
+
+
+@pytest.mark.django_db
+def test_the_tally_adds_up_to_the_problems_for_any_period(d: Desk, world: World) -> None:
+    from qitong.supervision.stats import whole_months
+    from qitong.supervision.tally import tally_rebuild
+
+    other = department("呼和浩特市财政局", world.hohhot)
+    handler = world.users["handler"]
+    days = [dt.date(2031, 1, 6), dt.date(2031, 1, 28), dt.date(2031, 2, 10), dt.date(2031, 3, 3)]
+    for i, day in enumerate(days):
+        with on(day):
+            closed = d.closed(d.create(problem_class="C"))
+            d.planned(d.create(problem_class="B", category="law_enforcement"))
+            d.create(recurrence_of=closed.pk, unit_department=other.pk)
+            moved = d.act(d.create(), "assign")
+            if i % 2:
+                d.act(moved, "reassign", unit_department=other.pk, reason="职责调整")
+    with on(dt.date(2031, 2, 20)):
+        late = d.planned(d.create(problem_class="C"))
+    with on(dt.date(2031, 3, 20)):
+        d.act(d.act(late, "claim_done", handler, summary="s", files=[evidence()]), "accept_done")
+    actor = actor_of(d.office)
+    periods = [
+        (dt.date(2031, 1, 1), dt.date(2031, 3, 31)),  # whole months
+        (dt.date(2031, 1, 15), dt.date(2031, 3, 10)),  # partial edges
+        (dt.date(2031, 2, 1), dt.date(2031, 2, 28)),  # one whole month
+        (dt.date(2031, 2, 5), dt.date(2031, 2, 25)),  # within one month
+        (dt.date(2030, 12, 1), dt.date(2031, 12, 31)),
+    ]
+    assert whole_months(*periods[0]) == (dt.date(2031, 1, 1), dt.date(2031, 3, 1))
+    assert whole_months(*periods[1]) == (dt.date(2031, 2, 1), dt.date(2031, 2, 1))
+    assert whole_months(*periods[3]) is None
+    with on(dt.date(2031, 4, 1)):
+        for start, end in periods:
+            kept = _figures(problem_stats(actor, start, end))
+            assert kept == _figures(problem_stats(actor, start, end, use_tally=False)), (start, end)
+        before = _figures(problem_stats(actor, *periods[0]))
+        tally_rebuild()  # what the actions kept equals a recount
+        assert _figures(problem_stats(actor, *periods[0])) == before
+    assert before["registered"] == 17 and before["closed"] == 5

@@ -346,3 +346,33 @@ class AccountabilityEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quarter} {self.unit_name}"
+
+
+class ProblemTally(models.Model):
+    """What the statistics add up, kept by adding in the transaction of every change
+    (supervision.tally): per month, the unit's region and the office, one row per breakdown
+    value — the problems registered that month by source, category, class, current state and
+    unit, recurrences, those not from a 反映问题 ticket and the month they closed, and the
+    month's closings by days taken and on time. A period of whole months is read here; its
+    partial months from the problems themselves."""
+
+    month = models.DateField("月份")
+    region_code = models.CharField("责任地区", max_length=6)
+    owner_code = models.CharField("督查单位区划", max_length=6)
+    dim = models.CharField("维度", max_length=12)
+    value = models.CharField("取值", max_length=40)
+    n = models.IntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "问题统计累计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "region_code", "owner_code", "dim", "value"],
+                name="problem_tally_key",
+            )
+        ]
+        indexes = [models.Index(fields=["dim", "month"], name="problem_tally_dim")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_code} {self.dim}={self.value}: {self.n}"

@@ -8,7 +8,9 @@ are rows written in that transaction. Creating a problem from a ticket is the ti
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files import File
@@ -44,6 +46,7 @@ from qitong.supervision.states import (
     ProblemSource,
     ProblemState,
 )
+from qitong.supervision.tally import Key, contribution, tally_apply
 from qitong.supervision.transitions import (
     OBJECTION_DAYS,
     PROBLEM,
@@ -72,8 +75,15 @@ FILE_KINDS = {
 }
 
 
+@dataclass
 class ProblemAction(Action[Problem]):
-    """The action context of a problem: who is told, in one go at the end."""
+    """The action context of a problem: who is told, in one go at the end, and what the
+    problem counted in the statistics' tally before the action (supervision.tally)."""
+
+    tallied_before: Counter[Key] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.tallied_before = contribution(self.subject)
 
     @property
     def problem(self) -> Problem:
@@ -99,6 +109,7 @@ def _finish(ctx: ProblemAction) -> None:
         )
     if ctx.problem.state != ctx.from_state and ctx.problem.state not in CLOCKED_STATES:
         ctx.set(warn_at=None)
+    tally_apply(ctx.tallied_before, contribution(ctx.problem))
     if ctx.notes:
         notify_all(ctx.notes)
 
@@ -356,6 +367,7 @@ def _insert(
         enterprises.append(source.enterprise)
     if enterprises:
         problem.enterprises.set(enterprises)
+    tally_apply(Counter(), contribution(problem))
     return problem
 
 

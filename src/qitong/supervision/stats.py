@@ -22,15 +22,16 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from qitong.accounts.actor import Actor
+from qitong.accounts.roles import GLOBAL_ROLES, Role
 from qitong.core import clock
 from qitong.core.workdays import LOCAL_TZ
-from qitong.directory.models import Region
+from qitong.directory.models import Department, Region
 from qitong.supervision.listing import ProblemFilter, narrowed
-from qitong.supervision.models import Problem, ProblemCategory
+from qitong.supervision.models import Problem, ProblemCategory, ProblemTally
 from qitong.supervision.selectors import problems_visible_to
 from qitong.supervision.states import (
     CLOCKED_STATES,
@@ -108,8 +109,8 @@ def _rows(
 
 @dataclass
 class _Scan:
-    """The period's registered problems, counted along every breakdown from one grouped
-    query (a few thousand groups, summed here)."""
+    """The period's registered problems and closings, counted along every breakdown; summed
+    from the tally for whole months and from the problems themselves for partial ones."""
 
     n: int = 0
     recurrences: int = 0
@@ -120,9 +121,15 @@ class _Scan:
     problem_class: Counter[str] = field(default_factory=Counter)
     state: Counter[str] = field(default_factory=Counter)
     city: Counter[str] = field(default_factory=Counter)
+    unit: Counter[str] = field(default_factory=Counter)
+    closings: Counter[tuple[int, bool]] = field(default_factory=Counter)
 
 
-def _scan(registered: QuerySet[Problem], hi: dt.datetime) -> _Scan:
+def _scan_raw(
+    out: _Scan, registered: QuerySet[Problem], closed: QuerySet[Problem], hi: dt.datetime
+) -> None:
+    """Partial months (or a scope the tally does not key): one grouped query of the
+    problems registered there, one of their units, one of the closings there."""
     rows = (
         registered.order_by()
         .annotate(city=Substr("region_code", 1, 4))
@@ -133,7 +140,6 @@ def _scan(registered: QuerySet[Problem], hi: dt.datetime) -> _Scan:
             done=Count("pk", filter=Q(state=P.CLOSED, closed_at__lt=hi)),
         )
     )
-    out = _Scan()
     for source, category, klass, state, city, from_report, n, recurrences, done in rows:
         out.n += n
         out.recurrences += recurrences
@@ -145,29 +151,150 @@ def _scan(registered: QuerySet[Problem], hi: dt.datetime) -> _Scan:
         out.problem_class[klass] += n
         out.state[state] += n
         out.city[city] += n
+    units = registered.order_by().values_list("unit_department_id").annotate(n=Count("pk"))
+    out.unit.update({str(pk): n for pk, n in units})
+    days = closed.order_by().values_list("days_to_close", "on_time").annotate(n=Count("pk"))
+    out.closings.update({(d or 0, bool(on_time)): n for d, on_time, n in days})
+
+
+DIMS = {
+    "source": "source",
+    "category": "category",
+    "class": "problem_class",
+    "state": "state",
+    "unit": "unit",
+}
+
+
+def _scan_tally(out: _Scan, tally: QuerySet[ProblemTally], first: dt.date, last: dt.date) -> None:
+    """Whole months from the tally: one grouped read of a few thousand rows."""
+    rows = (
+        tally.filter(month__gte=first, month__lte=last)
+        .order_by()
+        .annotate(city=Substr("region_code", 1, 4))
+        .values_list("dim", "value", "city")
+        .annotate(total=Sum("n"))
+    )
+    closing_rows = (
+        tally.filter(dim="closed", month__gte=first, month__lte=last)
+        .order_by()
+        .values_list("value")
+        .annotate(total=Sum("n"))
+    )
+    last_month = last.isoformat()
+    for dim, value, city, total in rows:
+        if not total:
+            continue
+        if dim == "source":
+            out.n += total
+            out.city[city] += total
+        if dim in DIMS:
+            getattr(out, DIMS[dim])[value] += total
+        elif dim == "recurred":
+            out.recurrences += total
+        elif dim == "other":
+            out.others += total
+        elif dim == "other_done" and value <= last_month:
+            out.others_done += total
+    for value, total in closing_rows:
+        days, on_time = value.split(":")
+        out.closings[(int(days), on_time == "1")] += total or 0
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and the last whole month inside the period (their first days), if any."""
+    first = start if start.day == 1 else _next_month(start)
+    last = _previous_month((end + dt.timedelta(days=1)).replace(day=1))
+    return (first, last) if first <= last else None
+
+
+def _previous_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def _tally_scope(actor: Actor) -> QuerySet[ProblemTally] | None:
+    """The tally rows the actor's scope covers, where the tally keys that scope (the
+    supervisors' regions and offices, and the global readers); else None."""
+    qs = ProblemTally.objects.all()
+    if actor.role in GLOBAL_ROLES or actor.is_system:
+        return qs
+    if actor.role != Role.SUPERVISOR:
+        return None
+    prefix = actor.region_prefix
+    if prefix is None:
+        return qs
+    return qs.filter(Q(region_code__startswith=prefix) | Q(owner_code__startswith=prefix))
+
+
+def _scan(
+    actor: Actor,
+    scope: QuerySet[Problem],
+    lo: dt.datetime,
+    hi: dt.datetime,
+    start: dt.date,
+    end: dt.date,
+    use_tally: bool,
+) -> _Scan:
+    out = _Scan()
+    tally = _tally_scope(actor) if use_tally else None
+    months = whole_months(start, end) if tally is not None else None
+    if tally is None or months is None:
+        _scan_raw(
+            out,
+            scope.filter(registered_at__gte=lo, registered_at__lt=hi),
+            scope.filter(state=P.CLOSED, closed_at__gte=lo, closed_at__lt=hi),
+            hi,
+        )
+        return out
+    first, last = months
+    mid_lo, mid_hi = _bounds(first, _next_month(last) - dt.timedelta(days=1))
+    edges = Q(registered_at__gte=lo, registered_at__lt=mid_lo) | Q(
+        registered_at__gte=mid_hi, registered_at__lt=hi
+    )
+    closed_edges = Q(closed_at__gte=lo, closed_at__lt=mid_lo) | Q(
+        closed_at__gte=mid_hi, closed_at__lt=hi
+    )
+    _scan_raw(out, scope.filter(edges), scope.filter(closed_edges, state=P.CLOSED), hi)
+    _scan_tally(out, tally, first, last)
+    if mid_hi < hi:  # registered in the whole months, closed in the partial month after them
+        out.others_done += scope.filter(
+            registered_at__gte=mid_lo,
+            registered_at__lt=mid_hi,
+            from_report=False,
+            state=P.CLOSED,
+            closed_at__gte=mid_hi,
+            closed_at__lt=hi,
+        ).count()
     return out
 
 
 def problem_stats(
-    actor: Actor, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    use_tally: bool = True,
 ) -> ProblemStats:
-    """Five queries whatever the period: the grouped scan of its registered problems, its
-    units, its closings by days taken, today's open and overdue problems, and the 反映问题
-    tickets."""
+    """A handful of queries whatever the period: the tally for its whole months, the
+    problems themselves for its partial ones, today's open and overdue problems, the unit
+    names, and the 反映问题 tickets."""
     now = now or clock.now()
     lo, hi = _bounds(start, end)
     scope = problems_visible_to(actor)
     out = ProblemStats(start=start, end=end)
     reg_filter = ProblemFilter(registered_from=start, registered_to=end)
     closed_filter = ProblemFilter(state=P.CLOSED, closed_from=start, closed_to=end)
-    registered = scope.filter(registered_at__gte=lo, registered_at__lt=hi)
-    scan = _scan(registered, hi)
+    scan = _scan(actor, scope, lo, hi, start, end, use_tally)
     out.registered, out.recurrences = scan.n, scan.recurrences
-    closings = _closings(scope.filter(state=P.CLOSED, closed_at__gte=lo, closed_at__lt=hi))
-    out.closed = sum(closings.values())
-    out.closed_on_time = sum(n for (_, on_time), n in closings.items() if on_time)
+    out.closed = sum(scan.closings.values())
+    out.closed_on_time = sum(n for (_, on_time), n in scan.closings.items() if on_time)
     out.on_time_rate = round(100 * out.closed_on_time / out.closed, 1) if out.closed else None
-    out.median_days_to_close = _median(closings)
+    out.median_days_to_close = _median(scan.closings)
     now_row = scope.order_by().aggregate(
         open=Count("pk", filter=Q(state__in=OPEN_STATES)),
         overdue=Count("pk", filter=Q(state__in=CLOCKED_STATES, deadline__lt=now)),
@@ -182,7 +309,7 @@ def problem_stats(
     by_code = Counter({categories[k].code: n for k, n in scan.category.items() if k in categories})
     names = {c.code: c.name for c in categories.values() if c.code in by_code}
     out.by_category = _rows(by_code, names, reg_filter, "category")
-    out.by_unit = _unit_rows(registered, reg_filter)
+    out.by_unit = _unit_rows(scan.unit, reg_filter)
     out.by_city = _city_rows(scan.city, reg_filter)
     received, done = _reported_tickets(actor, lo, hi)
     out.reported_received, out.reported_done = received + scan.others, done + scan.others_done
@@ -195,12 +322,6 @@ def problem_stats(
         "overdue_now": ProblemFilter(overdue=True),
     }
     return out
-
-
-def _closings(closed: QuerySet[Problem]) -> Counter[tuple[int, bool]]:
-    """The period's closings counted by (days taken, on time): a few hundred groups."""
-    rows = closed.order_by().values_list("days_to_close", "on_time").annotate(n=Count("pk"))
-    return Counter({(days or 0, bool(on_time)): n for days, on_time, n in rows})
 
 
 def _median(closings: Counter[tuple[int, bool]]) -> float | None:
@@ -221,14 +342,12 @@ def _median(closings: Counter[tuple[int, bool]]) -> float | None:
     return sum(values) / len(values)
 
 
-def _unit_rows(registered: QuerySet[Problem], base: ProblemFilter) -> list[Row]:
-    rows = (
-        registered.order_by()
-        .values_list("unit_department_id", "unit_department__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "unit_department_id")[:UNIT_ROWS]
-    )
-    return [Row(str(pk), name, n, replace(base, unit=str(pk))) for pk, name, n in rows]
+def _unit_rows(counts: Counter[str], base: ProblemFilter) -> list[Row]:
+    top = sorted(((n, int(pk)) for pk, n in counts.items() if n), key=lambda r: (-r[0], r[1]))[
+        :UNIT_ROWS
+    ]
+    names = dict(Department.objects.filter(pk__in=[pk for _, pk in top]).values_list("pk", "name"))
+    return [Row(str(pk), names.get(pk, str(pk)), n, replace(base, unit=str(pk))) for n, pk in top]
 
 
 def _city_rows(counts: Counter[str], base: ProblemFilter) -> list[Row]:
