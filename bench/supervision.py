@@ -107,10 +107,12 @@ def seed(n: int, office: Any) -> int:
             if state not in ("registered", "dismissed"):
                 deadline = registered + limit
                 if clocked and state != "overdue" and deadline < now:
-                    registered = now - dt.timedelta(days=rng.uniform(1, 6))
-                    deadline = registered + limit
+                    # open and on time: registered in the last two months, its deadline
+                    # (as extended, or long-term) still ahead
+                    registered = now - dt.timedelta(days=rng.uniform(1, 60))
+                    deadline = now + dt.timedelta(days=rng.uniform(1, 40))
                 if state == "overdue":
-                    registered = now - limit - dt.timedelta(days=rng.uniform(1, 90))
+                    registered = now - limit - dt.timedelta(days=rng.uniform(1, 120))
                     deadline = registered + limit
             closed_at = None
             if state in ("closed", "dismissed"):

@@ -157,6 +157,7 @@ def _scan_raw(
     out.closings.update({(d or 0, bool(on_time)): n for d, on_time, n in days})
 
 
+MAIN_DIMS = ["source", "category", "class", "state", "unit", "recurred", "other", "other_done"]
 DIMS = {
     "source": "source",
     "category": "category",
@@ -169,7 +170,7 @@ DIMS = {
 def _scan_tally(out: _Scan, tally: QuerySet[ProblemTally], first: dt.date, last: dt.date) -> None:
     """Whole months from the tally: one grouped read of a few thousand rows."""
     rows = (
-        tally.filter(month__gte=first, month__lte=last)
+        tally.filter(dim__in=MAIN_DIMS, month__gte=first, month__lte=last)
         .order_by()
         .annotate(city=Substr("region_code", 1, 4))
         .values_list("dim", "value", "city")
@@ -252,13 +253,13 @@ def _scan(
         return out
     first, last = months
     mid_lo, mid_hi = _bounds(first, _next_month(last) - dt.timedelta(days=1))
-    edges = Q(registered_at__gte=lo, registered_at__lt=mid_lo) | Q(
-        registered_at__gte=mid_hi, registered_at__lt=hi
-    )
-    closed_edges = Q(closed_at__gte=lo, closed_at__lt=mid_lo) | Q(
-        closed_at__gte=mid_hi, closed_at__lt=hi
-    )
-    _scan_raw(out, scope.filter(edges), scope.filter(closed_edges, state=P.CLOSED), hi)
+    ranges = [(a, b) for a, b in ((lo, mid_lo), (mid_hi, hi)) if a < b]
+    if ranges:  # the partial months at either end
+        edges, closed_edges = Q(), Q()
+        for a, b in ranges:
+            edges |= Q(registered_at__gte=a, registered_at__lt=b)
+            closed_edges |= Q(closed_at__gte=a, closed_at__lt=b)
+        _scan_raw(out, scope.filter(edges), scope.filter(closed_edges, state=P.CLOSED), hi)
     _scan_tally(out, tally, first, last)
     if mid_hi < hi:  # registered in the whole months, closed in the partial month after them
         out.others_done += scope.filter(
@@ -295,11 +296,7 @@ def problem_stats(
     out.closed_on_time = sum(n for (_, on_time), n in scan.closings.items() if on_time)
     out.on_time_rate = round(100 * out.closed_on_time / out.closed, 1) if out.closed else None
     out.median_days_to_close = _median(scan.closings)
-    now_row = scope.order_by().aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        overdue=Count("pk", filter=Q(state__in=CLOCKED_STATES, deadline__lt=now)),
-    )
-    out.open_now, out.overdue_now = now_row["open"], now_row["overdue"]
+    out.open_now, out.overdue_now = _now(actor, scope, now, use_tally)
     out.by_source = _rows(scan.source, dict(ProblemSource.choices), reg_filter, "source")
     out.by_class = _rows(
         scan.problem_class, dict(ProblemClass.choices), reg_filter, "problem_class"
@@ -322,6 +319,19 @@ def problem_stats(
         "overdue_now": ProblemFilter(overdue=True),
     }
     return out
+
+
+def _now(
+    actor: Actor, scope: QuerySet[Problem], now: dt.datetime, use_tally: bool
+) -> tuple[int, int]:
+    """Open problems today (the tally's current states, where it keys the scope) and the
+    overdue ones (few, found through the (state, deadline) index)."""
+    overdue = scope.filter(state__in=CLOCKED_STATES, deadline__lt=now).count()
+    tally = _tally_scope(actor) if use_tally else None
+    if tally is None:
+        return scope.filter(state__in=OPEN_STATES).count(), overdue
+    opened = tally.filter(dim="state", value__in=list(OPEN_STATES)).aggregate(total=Sum("n"))
+    return int(opened["total"] or 0), overdue
 
 
 def _median(closings: Counter[tuple[int, bool]]) -> float | None:
@@ -411,6 +421,8 @@ def rectification_board(
         quarter_start(now.astimezone(LOCAL_TZ).date()), dt.time(0, 0), LOCAL_TZ
     )
     qs = narrowed(problems_visible_to(actor), f or ProblemFilter())
+    # Only what the board counts: the open problems and this quarter's closings.
+    qs = qs.filter(Q(state__in=OPEN_STATES) | Q(state=P.CLOSED, closed_at__gte=since))
     rows = (
         qs.order_by()
         .values_list("unit_department_id", "unit_department__name", "region_code")
