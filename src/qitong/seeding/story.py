@@ -133,6 +133,7 @@ class Story:
             "suspended_at": None,
             "reminded_for": "",
             "escalated_for": "",
+            "promoted_at": None,  # the seeded history promotes no ticket to a problem
             "idempotency_key": "",
             "idempotency_digest": "",
             "search_words": "",

@@ -141,6 +141,7 @@ TICKET = Table(
         ("suspended_at", "t"),
         ("reminded_for", "s"),
         ("escalated_for", "s"),
+        ("promoted_at", "t"),
         ("idempotency_key", "s"),
         ("idempotency_digest", "s"),
         ("search_words", "s"),
