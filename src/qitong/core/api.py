@@ -195,6 +195,26 @@ def _when(raw: object) -> object:
 
 # A datetime query or body field: ISO 8601, bounded, naive read as Beijing time.
 When = Annotated[dt.datetime, BeforeValidator(_when)]
+
+
+def _day(raw: object) -> object:
+    """YYYY-MM-DD only (pydantic would also read `0` as 1970-01-01), within 2000–2099."""
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            raise PydanticCustomError("date_format", "日期格式应为 YYYY-MM-DD") from None
+    else:
+        raise PydanticCustomError("date_type", "日期应为 YYYY-MM-DD 字符串")
+    if not dt.date(2000, 1, 1) <= value <= dt.date(2099, 12, 31):
+        raise PydanticCustomError("date_range", "日期应在 2000 年到 2099 年之间")
+    return value
+
+
+# A date query or body field: YYYY-MM-DD, 2000–2099.
+Day = Annotated[dt.date, BeforeValidator(_day)]
 # An id in a path, a query or a body: 1 … MAX_ID (a larger one overflowed both databases).
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # An id in a JSON body: a JSON integer only (`true` was read as 1, "7" as 7).

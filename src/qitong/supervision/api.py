@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.core import clock
-from qitong.core.api import Id, LazyList, Paged, json_body
+from qitong.core.api import Day, Id, LazyList, Paged, json_body
 from qitong.core.errors import Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
 from qitong.core.workdays import LOCAL_TZ
@@ -159,8 +159,8 @@ def create_activity(request: HttpRequest) -> Status:
 
 class SupervisionActivityFilter(Schema):
     kind: ActivityKindName | None = None
-    starts_from: dt.date | None = None
-    starts_to: dt.date | None = None
+    starts_from: Day | None = None
+    starts_to: Day | None = None
 
 
 @router.get(
@@ -329,10 +329,10 @@ class ProblemQuery(Schema):
     activity: Id | None = None
     recurrence: bool | None = None
     on_time: bool | None = None
-    registered_from: dt.date | None = None
-    registered_to: dt.date | None = None
-    closed_from: dt.date | None = None
-    closed_to: dt.date | None = None
+    registered_from: Day | None = None
+    registered_to: Day | None = None
+    closed_from: Day | None = None
+    closed_to: Day | None = None
     q: str | None = Field(default=None, max_length=100, description="问题编号或标题关键词")
 
 
@@ -428,8 +428,8 @@ def act_on_problem(request: HttpRequest, item_id: Id, action: str) -> dict[str, 
 
 
 class SupervisionPeriod(Schema):
-    from_: dt.date | None = Field(default=None, alias="from", description="起始日期（含）")
-    to: dt.date | None = Field(default=None, description="截止日期（含），默认今天")
+    from_: Day | None = Field(default=None, alias="from", description="起始日期（含）")
+    to: Day | None = Field(default=None, description="截止日期（含），默认今天")
 
 
 class SupervisionRowOut(BaseModel):
