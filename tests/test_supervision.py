@@ -905,3 +905,29 @@ def test_the_tally_adds_up_to_the_problems_for_any_period(d: Desk, world: World)
         tally_rebuild()  # what the actions kept equals a recount
         assert _figures(problem_stats(actor, *periods[0])) == before
     assert before["registered"] == 17 and before["closed"] == 5
+
+
+@pytest.mark.django_db
+def test_the_list_counts_from_the_tally_equal_the_filtered_counts(d: Desk, world: World) -> None:
+    from qitong.supervision.listing import ProblemFilter, problems_filtered, state_counts
+    from qitong.supervision.stats import list_counts
+
+    for state in (P.CLOSED, P.PENDING_ACCEPTANCE, P.OBJECTED, P.REGISTERED, P.RECTIFYING):
+        d.reach(state)
+    for who in (
+        d.office,
+        world.users["supervisor"],
+        world.users["auditor"],
+        world.users["handler"],
+    ):
+        actor = actor_of(who)
+        qs = problems_filtered(actor, ProblemFilter())
+        assert list_counts(actor, ProblemFilter(), qs) == state_counts(qs), who.username
+    assert (
+        list_counts(
+            actor_of(d.office),
+            ProblemFilter(),
+            problems_filtered(actor_of(d.office), ProblemFilter()),
+        )["total"]
+        == 5
+    )

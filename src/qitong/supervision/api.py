@@ -368,9 +368,11 @@ class ProblemCountsOut(BaseModel):
     "/supervision/problems/counts", response=ProblemCountsOut, summary="列表顶部的计数（同一筛选）"
 )
 def problem_counts(request: HttpRequest, filters: Query[ProblemQuery]) -> dict[str, int]:
-    from qitong.supervision.listing import state_counts
+    from qitong.supervision.stats import list_counts
 
-    return state_counts(problems_filtered(actor_of(user_of(request)), query_filter(filters)))
+    actor = actor_of(user_of(request))
+    f = query_filter(filters)
+    return list_counts(actor, f, problems_filtered(actor, f))
 
 
 @router.get(

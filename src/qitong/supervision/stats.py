@@ -435,3 +435,27 @@ def rectification_board(
         .order_by("-overdue", "-open", "unit_department_id")[:limit]
     )
     return [BoardRow(pk, name, code, o, late, c, p) for pk, name, code, o, late, c, p in rows]
+
+
+def list_counts(actor: Actor, f: ProblemFilter, qs: QuerySet[Problem]) -> dict[str, int]:
+    """The counts at the top of the problem list: from the tally when nothing is filtered
+    (the list's first look), else over the filtered set (supervision.listing.state_counts);
+    overdue always through the (state, deadline) index."""
+    from qitong.supervision.listing import state_counts
+
+    tally = _tally_scope(actor)
+    if tally is None or f != ProblemFilter():
+        return state_counts(qs)
+    states = dict(
+        tally.filter(dim="state").order_by().values_list("value").annotate(total=Sum("n"))
+    )
+    n = {k: int(v or 0) for k, v in states.items()}
+    now = clock.now()
+    return {
+        "total": sum(n.values()),
+        "open": sum(v for k, v in n.items() if k in OPEN_STATES),
+        "overdue": qs.filter(state__in=CLOCKED_STATES, deadline__lt=now).count(),
+        "pending_acceptance": n.get(P.PENDING_ACCEPTANCE, 0),
+        "objected": n.get(P.OBJECTED, 0),
+        "closed": n.get(P.CLOSED, 0),
+    }

@@ -51,7 +51,7 @@ from qitong.supervision.selectors import (
 )
 from qitong.supervision.services import activity_create, problem_act, problem_create
 from qitong.supervision.states import FileKind
-from qitong.supervision.stats import problem_stats, rectification_board
+from qitong.supervision.stats import list_counts, problem_stats, rectification_board
 from qitong.supervision.transitions import PROBLEM
 
 READERS = (Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, *DEPARTMENT_ROLES, *DESK_ROLES)
@@ -103,7 +103,7 @@ def problems(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         errors.update(exc.fields)
         qs = qs.none()
-    counts = state_counts(qs)
+    counts = list_counts(actor, f, qs) if not errors else state_counts(qs)
     total = counts["total"]
     p = pager(page_number(request), total, PAGE_SIZE)
     now = clock.now()
