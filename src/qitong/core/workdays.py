@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.db import models
 
+from qitong.core import clock
 from qitong.core.refcache import ReferenceCache
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -59,6 +60,11 @@ class WorkCalendar:
         next (the State Council publishes it in the autumn)."""
         years = [today.year] + ([today.year + 1] if today.month >= 10 else [])
         return [year for year in years if not self.covers(year)]
+
+
+def local_today() -> dt.date:
+    """Today in local (Beijing) time: what "today" means for every date a user sees."""
+    return clock.now().astimezone(LOCAL_TZ).date()
 
 
 def deadline_provisional(at: dt.datetime | None) -> bool:

@@ -27,7 +27,7 @@ from qitong.core import idempotency
 from qitong.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads, save_checked
 from qitong.core.upsert import upsert_add
-from qitong.core.workdays import LOCAL_TZ
+from qitong.core.workdays import LOCAL_TZ, local_today
 from qitong.ledger.services import ledger_record
 from qitong.notifications.services import notify
 from qitong.reforms import periods
@@ -102,9 +102,7 @@ REPORTS: Subject[Report] = Subject(
 
 
 def today() -> dt.date:
-    from qitong.core import clock
-
-    return clock.now().astimezone(LOCAL_TZ).date()
+    return local_today()
 
 
 # --- the period rules of an item ---------------------------------------------------------------

@@ -11,7 +11,6 @@ names of the enterprises of the linked problems that did not agree.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,7 @@ from qitong.accounts.models import User
 from qitong.accounts.roles import Role
 from qitong.core import clock
 from qitong.core.errors import Forbidden, NotFound, ValidationFailed
-from qitong.core.workdays import LOCAL_TZ
+from qitong.core.workdays import local_today
 from qitong.directory.models import Department, Region
 from qitong.ledger.services import ledger_record
 from qitong.supervision.inputs import EntryIn, quarter_bounds
@@ -338,5 +337,4 @@ def entry_get(actor: Actor, pk: int) -> AccountabilityEntry:
     return found
 
 
-def today() -> dt.date:
-    return clock.now().astimezone(LOCAL_TZ).date()
+today = local_today  # the accountability dates are local days

@@ -20,7 +20,7 @@ from qitong.core import clock
 from qitong.core.api import Day, Id, LazyList, Paged, json_body
 from qitong.core.errors import Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import decode_base64_uploads
-from qitong.core.workdays import LOCAL_TZ
+from qitong.core.workdays import local_today
 from qitong.supervision import accountability, presenters
 from qitong.supervision.accountability import ENTRY
 from qitong.supervision.inputs import ActivityIn, EntryIn, ProblemIn, quarter_bounds
@@ -464,7 +464,7 @@ class SupervisionStatsOut(BaseModel):
 
 
 def period(q: SupervisionPeriod) -> tuple[dt.date, dt.date]:
-    today = clock.now().astimezone(LOCAL_TZ).date()
+    today = local_today()
     end = q.to or today
     start = q.from_ or dt.date(end.year, 1, 1)
     if end < start:

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, GLOBAL_ROLES, Role
 from qitong.supervision.models import AccountabilityEntry, Activity, Problem
+from qitong.supervision.transitions import coordinates
 
 
 def office_code(prefix: str | None) -> str:
@@ -88,7 +89,5 @@ def hides_enterprise(problem: Problem, actor: Actor) -> bool:
     if actor.role in DEPARTMENT_ROLES:
         return True
     if actor.role == Role.SUPERVISOR and actor.region_prefix is not None:
-        from qitong.supervision.transitions import coordinates
-
         return coordinates(problem, actor)
     return False

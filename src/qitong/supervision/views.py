@@ -26,8 +26,9 @@ from qitong.accounts.roles import DEPARTMENT_ROLES, DESK_ROLES, Role
 from qitong.core import clock
 from qitong.core.access import role_required
 from qitong.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from qitong.core.forms import new_idempotency_key
 from qitong.core.paging import page_number, pager
-from qitong.core.workdays import LOCAL_TZ
+from qitong.core.workdays import local_today
 from qitong.directory.excel.workbook import XLSX_CONTENT_TYPE
 from qitong.supervision import accountability, presenters
 from qitong.supervision.accountability import ENTRY
@@ -53,6 +54,7 @@ from qitong.supervision.services import activity_create, problem_act, problem_cr
 from qitong.supervision.states import FileKind
 from qitong.supervision.stats import list_counts, problem_stats, rectification_board
 from qitong.supervision.transitions import PROBLEM
+from qitong.tickets.selectors import tickets_visible_to
 
 READERS = (Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, *DEPARTMENT_ROLES, *DESK_ROLES)
 OFFICE = (Role.SUPERVISOR,)
@@ -62,10 +64,6 @@ PAGE_SIZE = 50
 
 def _actor(request: HttpRequest) -> Actor:
     return actor_of(user_of(request))
-
-
-def _today() -> dt.date:
-    return clock.now().astimezone(LOCAL_TZ).date()
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -151,7 +149,7 @@ def problems_export(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("supervision:problems"))
     response = HttpResponse(export_problems(qs, actor), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
-        True, f"督查问题_{_today():%Y%m%d}.xlsx"
+        True, f"督查问题_{local_today():%Y%m%d}.xlsx"
     )
     return response
 
@@ -203,7 +201,9 @@ def _problem_page(
             "v": view,
             "forms": _forms(problem, actor, bound),
             "evidence": [f for f in view["files"] if f["kind"] == FileKind.EVIDENCE],
-            "reads_tickets": actor.role in (Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, *DESK_ROLES),
+            # the link only where the reader's ticket scope reaches it (else a 404)
+            "reads_tickets": problem.ticket_id is not None
+            and tickets_visible_to(actor).filter(pk=problem.ticket_id).exists(),
         },
         status=status,
     )
@@ -290,8 +290,6 @@ def problem_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已登记问题 {created.number}，请交办责任单位。")
                 return redirect("supervision:problem", pk=created.pk)
-    from qitong.core.forms import new_idempotency_key
-
     return render(
         request,
         "supervision/problem_new.html",
@@ -383,7 +381,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
 def board(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     rows = rectification_board(actor)
-    today = _today()
+    today = local_today()
     return render(
         request,
         "supervision/board.html",
@@ -396,7 +394,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date, dict[str, str]]:
-    today = _today()
+    today = local_today()
     errors: dict[str, str] = {}
 
     def day(name: str, default: dt.date) -> dt.date:
@@ -463,7 +461,7 @@ def stats(request: HttpRequest) -> HttpResponse:
 @role_required(*OFFICE, Role.ADMIN, Role.AUDITOR)
 def accountability_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    quarter = request.GET.get("quarter", "").strip().upper() or quarter_of(_today())
+    quarter = request.GET.get("quarter", "").strip().upper() or quarter_of(local_today())
     error = "" if quarter_bounds(quarter) else "季度格式应为 2026Q3"
     qs = (
         entries_visible_to(actor)
@@ -478,7 +476,7 @@ def accountability_list(request: HttpRequest) -> HttpResponse:
         {
             "entries": [{"e": e, "actions": ENTRY.allowed(e, actor)} for e in entries],
             "quarter": quarter,
-            "quarters": sorted(set(quarters) | {quarter_of(_today())}, reverse=True),
+            "quarters": sorted(set(quarters) | {quarter_of(local_today())}, reverse=True),
             "error": error,
             "drafts": sum(1 for e in entries if e.state == "draft"),
             "may_edit": actor.role == Role.SUPERVISOR,
@@ -492,7 +490,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     actor = actor_of(user)
     corrects = request.GET.get("corrects") or request.POST.get("corrects")
     initial: dict[str, Any] = {
-        "quarter": request.GET.get("quarter") or quarter_of(_today()),
+        "quarter": request.GET.get("quarter") or quarter_of(local_today()),
         "public": True,
     }
     original = None

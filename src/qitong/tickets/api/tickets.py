@@ -119,8 +119,9 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilter]) -> dict[str
     ids = list(qs.values_list("pk", flat=True)[: filters.limit + 1])
     more = len(ids) > filters.limit
     ids = ids[: filters.limit]
+    # `problem`: a promoted ticket's supervision problem (present() shows its number)
     by_id = Ticket.objects.select_related(
-        "enterprise", "category", "lead_department", "specialist"
+        "enterprise", "category", "lead_department", "specialist", "problem"
     ).in_bulk(ids)
     rows = [by_id[pk] for pk in ids]
     return {
