@@ -7,6 +7,7 @@ from ninja.security import SessionAuth
 
 from qitong.accounts.api import router as accounts_router
 from qitong.accounts.auth import BearerTokenAuth
+from qitong.arrears.api import router as arrears_router
 from qitong.core.api import build_api
 from qitong.dashboards.api import router as dashboards_router
 from qitong.directory.api import router as directory_router
@@ -30,5 +31,6 @@ for router in (
     reforms_router,
     supervision_router,
     public_supervision_router,
+    arrears_router,
 ):
     api.add_router("", router)

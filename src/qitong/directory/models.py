@@ -54,6 +54,16 @@ class Region(models.Model):
         return other.code.startswith(self.prefix)
 
 
+def code_prefix(code: str) -> str:
+    """A region code's subtree as a prefix, from the code alone: 150000 → 15, 150200 → 1502,
+    150221 → 150221 (the lists filter by it)."""
+    if len(code) == 6 and code.endswith("0000"):
+        return code[:2]
+    if len(code) == 6 and code.endswith("00"):
+        return code[:4]
+    return code
+
+
 class DepartmentLevel(models.TextChoices):
     PROVINCE = "province", "自治区本级"
     CITY = "city", "盟市级"

@@ -19,6 +19,7 @@ from qitong.core import clock
 from qitong.core.errors import ValidationFailed
 from qitong.core.workdays import LOCAL_TZ
 from qitong.directory.models import Department
+from qitong.directory.models import code_prefix as region_prefix
 from qitong.supervision.models import Problem, parse_problem_number
 from qitong.supervision.selectors import problems_visible_to
 from qitong.supervision.states import (
@@ -100,15 +101,6 @@ def unit_ids(raw: str) -> list[int]:
     if not ids:
         raise ValidationFailed(fields={"unit": f"未知的责任单位：{raw}"})
     return ids
-
-
-def region_prefix(code: str) -> str:
-    """150000 → 15, 150200 → 1502, 150221 → 150221 (a region's subtree)."""
-    if len(code) == 6 and code.endswith("0000"):
-        return code[:2]
-    if len(code) == 6 and code.endswith("00"):
-        return code[:4]
-    return code
 
 
 def narrowed(

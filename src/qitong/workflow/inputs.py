@@ -498,3 +498,49 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     resolved: dict[str, Any] = resolve(schema)
     return resolved
+
+
+def Percent(label: str, *, required: bool = False, hint: str = "") -> Any:
+    """A rate in percent (年利率 3.65), 0–100 with at most three decimals, as a JSON number
+    or a string of digits; never a boolean, never "3.65%"."""
+    invalid = f"{label}应为 0 到 100 之间的百分数（如 3.65），最多三位小数"
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
+            raise _fail("percent", invalid)
+        text = str(raw).strip()
+        if not text or any(c not in "0123456789." for c in text) or text.count(".") > 1:
+            raise _fail("percent", invalid)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise _fail("percent", invalid) from None
+        if value != value.quantize(Decimal("0.001")) or value > 100:
+            raise _fail("percent", invalid)
+        return value
+
+    def check(value: Decimal | None) -> Decimal | None:
+        if value is None and required:
+            raise _fail("required", f"请填写{label}")
+        return value
+
+    widget = Widget("number", label, required, hint=hint or "单位：%", record=True)
+    return _field(None, widget, BeforeValidator(parse), AfterValidator(check))
+
+
+def Nested(label: str, *, required: bool = True) -> Any:
+    """A group of fields given as one JSON object (`contract: ContractIn = Nested("合同")`);
+    its own fields' errors are named by path (`contract.signed_on`)."""
+
+    def parse(raw: object) -> object:
+        if raw in (None, ""):
+            if required:
+                raise _fail("required", f"请填写{label}")
+            return None
+        if not isinstance(raw, dict):
+            raise _fail("object_type", f"{label}应为对象（JSON object）")
+        return raw
+
+    return _field(None, Widget("group", label, required), BeforeValidator(parse))

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "qitong.knowledge",
     "qitong.reforms",
     "qitong.supervision",
+    "qitong.arrears",
     "qitong.routing",
     "qitong.dashboards",
     "qitong.demo",

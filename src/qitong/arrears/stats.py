@@ -1,0 +1,301 @@
+"""The clearance KPIs (清欠统计), one function for the dashboard, the API and the drill-down:
+total owed, repaid, balance, clearance rate, undisputed clearance rate (无分歧欠款应清尽清),
+median days overdue at payment, interest accrued, the largest debtors (挂牌督办 candidates),
+by 盟市 and by debtor kind, as of a day.
+
+A day's figures count the contracts signed by then. The campaign's figures leave out claims in litigation (they stay in the ledger) and count a
+written-off claim's owed amount only as written off. Repaid means recorded and not refused
+by the creditor, paid by the day. Interest is summed in SQL from the claims' stored terms
+(arrears.rules: linear in the day numbers), exact for any day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Substr
+
+from qitong.accounts.actor import Actor
+from qitong.arrears.listing import ClaimFilter, claims_filtered
+from qitong.arrears.models import Claim, Repayment
+from qitong.arrears.states import ClaimState, DebtorKind, RepaymentStatus
+from qitong.core.errors import ValidationFailed
+from qitong.core.workdays import local_today
+from qitong.directory.models import Region
+
+CENT = Decimal("0.01")
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=26, decimal_places=2))
+MONEY_OUT = DecimalField(max_digits=26, decimal_places=2)
+BIG_OUT = DecimalField(max_digits=40, decimal_places=12)
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _rate(part: Decimal, whole: Decimal) -> float | None:
+    return None if whole <= 0 else round(float(part / whole * 100), 1)
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    count: int
+    owed: Decimal
+    repaid: Decimal
+    balance: Decimal
+    query: str
+
+    @property
+    def clearance_rate(self) -> float | None:
+        return _rate(self.repaid, self.owed)
+
+
+@dataclass
+class ArrearsStats:
+    as_of: dt.date
+    start: dt.date | None
+    claims: int
+    owed: Decimal
+    repaid: Decimal
+    repaid_in_period: Decimal
+    written_off: Decimal
+    balance: Decimal
+    undisputed_owed: Decimal
+    undisputed_repaid: Decimal
+    overdue_claims: int
+    overdue_balance: Decimal
+    in_litigation: int
+    litigation_owed: Decimal
+    interest: Decimal
+    median_days_overdue: float | None
+    repayments: int
+    by_region: list[Row] = field(default_factory=list)
+    by_kind: list[Row] = field(default_factory=list)
+    largest_debtors: list[Row] = field(default_factory=list)
+    base_query: str = ""
+
+    @property
+    def clearance_rate(self) -> float | None:
+        return _rate(self.repaid, self.owed - self.written_off)
+
+    @property
+    def undisputed_clearance_rate(self) -> float | None:
+        return _rate(self.undisputed_repaid, self.undisputed_owed)
+
+
+def _repaid_by(as_of: dt.date) -> Subquery:
+    """Per claim: what was paid by the day and not refused by the creditor."""
+    return Subquery(
+        Repayment.objects.filter(claim=OuterRef("pk"), paid_on__lte=as_of)
+        .exclude(status=RepaymentStatus.REJECTED)
+        .order_by()
+        .values("claim")
+        .annotate(s=Sum("amount"))
+        .values("s"),
+        output_field=MONEY_OUT,
+    )
+
+
+def _median(histogram: list[tuple[int, int]]) -> float | None:
+    total = sum(n for _, n in histogram)
+    if total == 0:
+        return None
+    ordered = sorted(histogram)
+    lower = (total - 1) // 2
+    upper = total // 2
+    seen = 0
+    values: dict[int, int] = {}
+    for days, n in ordered:
+        for index in (lower, upper):
+            if seen <= index < seen + n:
+                values[index] = days
+        seen += n
+    return (values[lower] + values[upper]) / 2
+
+
+def arrears_stats(
+    actor: Actor,
+    *,
+    base: ClaimFilter | None = None,
+    as_of: dt.date | None = None,
+    start: dt.date | None = None,
+    top: int = 10,
+) -> ArrearsStats:
+    """The KPIs over the claims the reader may see, narrowed by `base` (region, kind...)."""
+    today = local_today()
+    as_of = as_of or today
+    if as_of > today:
+        raise ValidationFailed(fields={"as_of": f"统计日期不能晚于今天 {today:%Y-%m-%d}"})
+    if start is not None and start > as_of:
+        raise ValidationFailed(fields={"from": "起始日期不能晚于统计日期"})
+    base = base or ClaimFilter()
+    # A debt exists from its contract on, whenever its ledger reached the platform (the
+    # 盟市 import past years' ledgers).
+    scoped = claims_filtered(actor, base).filter(signed_on__lte=as_of).order_by()
+    campaign = scoped.filter(in_litigation=False)
+    current = as_of >= today
+    repaid_expr: Any = F("repaid") if current else Coalesce(_repaid_by(as_of), ZERO)
+    claims = campaign.annotate(paid=repaid_expr)
+    undisputed = ExpressionWrapper(F("owed") - F("disputed"), output_field=MONEY_OUT)
+    written_off = Q(state=ClaimState.WRITTEN_OFF)
+    overdue = Q(due_on__lt=as_of) & ~written_off & ~Q(state=ClaimState.CLOSED)
+    totals = claims.aggregate(
+        claims=Count("pk"),
+        owed_sum=Sum("owed"),
+        repaid=Sum("paid"),
+        written_off=Sum(F("owed") - F("paid"), filter=written_off, output_field=MONEY_OUT),
+        undisputed_owed=Sum(undisputed, filter=~written_off),
+        undisputed_repaid=Sum(Least(F("paid"), undisputed), filter=~written_off),
+        overdue_claims=Count("pk", filter=overdue & Q(owed__gt=F("paid"))),
+        overdue_balance=Sum(
+            F("owed") - F("paid"), filter=overdue & Q(owed__gt=F("paid")), output_field=MONEY_OUT
+        ),
+    )
+    litigation = scoped.filter(in_litigation=True).aggregate(n=Count("pk"), owed_sum=Sum("owed"))
+    owed = _money(totals["owed_sum"])
+    repaid = _money(totals["repaid"])
+    written = _money(totals["written_off"])
+    payments = Repayment.objects.filter(
+        claim__in=campaign.exclude(written_off).values("pk"), paid_on__lte=as_of
+    ).exclude(status=RepaymentStatus.REJECTED)
+    if start is not None:
+        payments = payments.filter(paid_on__gte=start)
+    histogram = list(
+        payments.order_by()
+        .values_list("days_overdue")
+        .annotate(n=Count("pk"))
+        .values_list("days_overdue", "n")
+    )
+    stats = ArrearsStats(
+        as_of=as_of,
+        start=start,
+        claims=int(totals["claims"] or 0),
+        owed=owed,
+        repaid=repaid,
+        repaid_in_period=_money(payments.aggregate(s=Sum("amount"))["s"]),
+        written_off=written,
+        balance=owed - repaid - written,
+        undisputed_owed=_money(totals["undisputed_owed"]),
+        undisputed_repaid=_money(totals["undisputed_repaid"]),
+        overdue_claims=int(totals["overdue_claims"] or 0),
+        overdue_balance=_money(totals["overdue_balance"]),
+        in_litigation=int(litigation["n"] or 0),
+        litigation_owed=_money(litigation["owed_sum"]),
+        interest=interest_total(campaign.exclude(written_off), as_of),
+        median_days_overdue=_median(histogram),
+        repayments=sum(n for _, n in histogram),
+    )
+    # Each row drills down to the claims it counts: the campaign's (not in litigation).
+    drill = base if base.litigation is not None else base.but(litigation=False)
+    stats.base_query = drill.query()
+    stats.by_region = _by_region(claims, drill)
+    stats.by_kind = _by_kind(claims, drill)
+    stats.largest_debtors = _largest(claims.exclude(written_off), drill, top)
+    return stats
+
+
+def interest_total(claims: QuerySet[Claim], as_of: dt.date) -> Decimal:
+    """Σ rate × (owed × (A − due) − Σ amount × (A − effective)), each term where positive."""
+    day = as_of.toordinal()
+    accrued = claims.filter(due_day__lt=day).aggregate(
+        s=Sum(
+            ExpressionWrapper(
+                F("daily_rate") * F("owed") * (Value(day) - F("due_day")), output_field=BIG_OUT
+            )
+        )
+    )["s"]
+    paid = (
+        Repayment.objects.filter(claim__in=claims.values("pk"), effective_day__lt=day)
+        .exclude(status=RepaymentStatus.REJECTED)
+        .aggregate(
+            s=Sum(
+                ExpressionWrapper(
+                    F("claim__daily_rate") * F("amount") * (Value(day) - F("effective_day")),
+                    output_field=BIG_OUT,
+                )
+            )
+        )["s"]
+    )
+    return _money(Decimal(accrued or 0) - Decimal(paid or 0))
+
+
+def _row(key: str, label: str, r: dict[str, Any], query: str) -> Row:
+    owed = _money(r["owed_sum"])
+    repaid = _money(r["paid_sum"])
+    return Row(key, label, int(r["n"]), owed, repaid, owed - repaid, query)
+
+
+def _grouped(claims: QuerySet[Claim], key: Any) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in claims.annotate(group=key)
+        .values("group")
+        .annotate(n=Count("pk"), owed_sum=Sum("owed"), paid_sum=Sum("paid"))
+        .order_by("group")
+    ]
+
+
+def _by_region(claims: QuerySet[Claim], base: ClaimFilter) -> list[Row]:
+    """By 盟市 (the first four digits of the debtor's region; 自治区本级 as its own row)."""
+    key = Case(
+        When(region_code__endswith="0000", then=F("region_code")),
+        default=Substr("region_code", 1, 4),
+    )
+    rows = _grouped(claims, key)
+    codes = [str(r["group"]).ljust(6, "0") for r in rows]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    out = []
+    for r, code in zip(rows, codes, strict=True):
+        label = names.get(code, code) + ("本级" if code.endswith("0000") else "")
+        own = code.endswith("0000")  # 自治区本级: that code alone, not its subtree
+        narrowed = base.but(region_exact=code) if own else base.but(region=code)
+        out.append(_row(code, label, r, narrowed.query()))
+    return out
+
+
+def _by_kind(claims: QuerySet[Claim], base: ClaimFilter) -> list[Row]:
+    rows = {r["group"]: r for r in _grouped(claims, F("debtor_kind"))}
+    return [
+        _row(kind.value, kind.label, rows[kind.value], base.but(kind=kind.value).query())
+        for kind in DebtorKind
+        if kind.value in rows
+    ]
+
+
+def _largest(claims: QuerySet[Claim], base: ClaimFilter, top: int) -> list[Row]:
+    rows = [
+        dict(r)
+        for r in claims.values("debtor", "debtor__name")
+        .annotate(n=Count("pk"), owed_sum=Sum("owed"), paid_sum=Sum("paid"))
+        .annotate(left=ExpressionWrapper(F("owed_sum") - F("paid_sum"), output_field=MONEY_OUT))
+        .filter(left__gt=0)
+        .order_by("-left", "debtor")[:top]
+    ]
+    return [
+        _row(
+            str(r["debtor"]),
+            str(r["debtor__name"]),
+            r,
+            base.but(debtor=r["debtor"]).query(),
+        )
+        for r in rows
+    ]
