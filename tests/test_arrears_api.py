@@ -194,6 +194,7 @@ def test_an_offset_repayment_confirmed_by_the_creditor_clears_the_claim(
     assert mine["count"] == 1 and mine["items"][0]["allowed_actions"] == [
         "confirm_repayment",
         "reject_repayment",
+        "complain",
     ]
     done = post(ent, f"{path}/actions/confirm_repayment", {"repayment": repayment["id"]})
     assert done.status_code == 200, done.content
@@ -278,7 +279,7 @@ def test_undisputed_part_is_payable_during_a_dispute(b: Books) -> None:
     )
     assert done["state"] == "partly_repaid"
     last = done["timeline"][-1]
-    assert "2420000.00 → 2200000.00" in last["figures"]
+    assert "2,420,000.00 → 2,200,000.00" in last["figures"]
 
 
 @pytest.mark.django_db
@@ -299,7 +300,7 @@ def test_a_correction_keeps_the_old_figure(b: Books) -> None:
         {"owed": "2400000", "reason": "台账录入错误", "corrects": 1},
     ).json()
     assert got["owed"] == "2400000.00" and got["balance"] == "2400000.00"
-    assert "2420000.00 → 2400000.00" in got["timeline"][-1]["figures"]
+    assert "2,420,000.00 → 2,400,000.00" in got["timeline"][-1]["figures"]
     same = post(
         as_user(b.office),
         f"/api/v1/arrears/claims/{claim.pk}/actions/correct",

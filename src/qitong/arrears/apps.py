@@ -9,8 +9,11 @@ class ArrearsConfig(AppConfig):
 
     def ready(self) -> None:
         from qitong.arrears import handlers, links  # noqa: F401 # handlers and linkers register
+        from qitong.arrears.navigation import ARREARS_NAVIGATION
+        from qitong.core import navigation
         from qitong.jobs.services import Every, periodic_register
 
+        navigation.register_app(ARREARS_NAVIGATION)
         periodic_register(
             Every(
                 name="arrears.sweep",

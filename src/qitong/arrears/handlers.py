@@ -28,6 +28,7 @@ from qitong.arrears.states import (
 from qitong.arrears.transitions import (
     CLAIM,
     AnswerComplaintIn,
+    ComplainIn,
     ConfirmRepaymentIn,
     CorrectIn,
     DisputeIn,
@@ -534,6 +535,51 @@ def _answer_complaint(ctx: ClaimAction) -> None:
         claim.complaint_result_due is None or ctx.today <= claim.complaint_result_due
     )
     tell(ctx, creditor_users(claim), "arrears_complaint_answered", "投诉处理结果已答复。")
+
+
+@CLAIM.handles("complain")
+def _complain(ctx: ClaimAction) -> None:
+    """The creditor's complaint becomes a 12345 ticket (反映问题 · 拖欠企业账款) linked to
+    the claim; the complaint's clocks start on the day it is filed."""
+    from qitong.tickets.services import TicketInput, ticket_create
+
+    args = ctx.args(ComplainIn)
+    claim = ctx.claim
+    assert ctx.user is not None
+    ticket, _ = ticket_create(
+        data=TicketInput(
+            type="problem_report",
+            category="payments.government",
+            urgency="normal",
+            channel="web",
+            title=f"{claim.debtor.name}拖欠账款（合同 {claim.contract_number}）"[:200],
+            content=f"{args.content}\n\n（清欠台账 {claim.number}：欠款 {_yuan(claim.owed)} 元，"
+            f"未清偿 {_yuan(claim.balance)} 元，法定付款期限 {claim.due_on:%Y-%m-%d}）",
+            contact_phone=ctx.user.phone or "",
+            contact_name=ctx.user.display_name or "",
+            problem_category="arrears",
+        ),
+        user=ctx.user,
+    )
+    claim.tickets.add(ticket)
+    clock = rules.complaint_clock(ctx.today, None, load_calendar())
+    ctx.set(
+        complaint_accepted_on=ctx.today,
+        complaint_transfer_due=clock.transfer_due,
+        complaint_department=None,
+        complaint_received_on=None,
+        complaint_result_due=None,
+        complaint_result_latest=None,
+        complaint_answered_on=None,
+        complaint_urged_for=None,
+    )
+    ctx.payload.update(ticket=ticket.pk, ticket_number=ticket.number)
+    tell(
+        ctx,
+        supervisors_of(claim),
+        "arrears_complaint_filed",
+        f"债权企业投诉拖欠（工单 {ticket.number}）。",
+    )
 
 
 @CLAIM.handles("urge")

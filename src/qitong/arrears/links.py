@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from qitong.accounts.actor import Actor
 from qitong.arrears.selectors import claims_visible_to
 from qitong.supervision.models import Problem
@@ -19,7 +21,7 @@ def claims_of_problem(problem: Problem, actor: Actor) -> list[dict[str, Any]]:
             "id": claim.pk,
             "label": f"欠款 {claim.number}：{claim.debtor.name} 欠 {claim.owed:,.2f} 元，"
             f"余额 {claim.balance:,.2f} 元（{claim.get_state_display()}）",
-            "url": f"/arrears/claims/{claim.pk}/",
+            "url": reverse("arrears:claim", args=[claim.pk]),
         }
         for claim in found
     ]

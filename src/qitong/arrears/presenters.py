@@ -13,6 +13,7 @@ from qitong.arrears.handlers import interest_to
 from qitong.arrears.models import Claim
 from qitong.arrears.rules import overdue_days
 from qitong.arrears.states import (
+    OPEN_STATES,
     ClaimState,
     ContractKind,
     DebtorKind,
@@ -137,7 +138,8 @@ def _complaint(claim: Claim, today: dt.date) -> dict[str, Any] | None:
         "answered_on": claim.complaint_answered_on,
         "urged_for": claim.complaint_urged_for,
         "stage": "answered" if answered else "transfer" if waiting_transfer else "handling",
-        "overdue": not answered and due is not None and today > due,
+        # a claim settled or written off carries no running complaint clock
+        "overdue": claim.state in OPEN_STATES and not answered and due is not None and today > due,
     }
 
 
@@ -233,15 +235,25 @@ def _label(action: str, payload: dict[str, Any]) -> str:
     return event_label(action)
 
 
+def _text(raw: Any) -> str:
+    """A recorded amount ("2420000.00") with thousands separators."""
+    try:
+        return f"{Decimal(str(raw)):,.2f}"
+    except ArithmeticError:
+        return str(raw)
+
+
 def _figures(payload: dict[str, Any]) -> str:
     """The money an event moved, worded (the old value kept beside the new one)."""
     parts = []
     if "from_owed" in payload:
-        parts.append(f"欠款金额 {payload['from_owed']} → {payload['owed']} 元")
+        parts.append(f"欠款金额 {_text(payload['from_owed'])} → {_text(payload['owed'])} 元")
     if "from_disputed" in payload and "disputed" in payload:
-        parts.append(f"有争议金额 {payload['from_disputed']} → {payload['disputed']} 元")
+        parts.append(
+            f"有争议金额 {_text(payload['from_disputed'])} → {_text(payload['disputed'])} 元"
+        )
     if payload.get("amount") and "repayment" in payload:
-        parts.append(f"金额 {payload['amount']} 元")
+        parts.append(f"金额 {_text(payload['amount'])} 元")
     if payload.get("corrects"):
         parts.append(f"更正第 {payload['corrects']} 条记录")
     return "；".join(parts)

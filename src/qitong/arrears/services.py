@@ -200,6 +200,10 @@ def claim_prepare(
     disputed = args.disputed or Decimal(0)
     if disputed > args.owed:
         errors["disputed"] = "有争议金额不能超过欠款金额"
+    if debtor is not None and (
+        twin := Claim.objects.filter(debtor=debtor, contract_number=contract.number).first()
+    ):
+        errors["contract.number"] = f"该债务人的合同 {contract.number} 已登记（{twin.number}）"
     if errors:
         raise ValidationFailed(fields=errors)
     assert debtor is not None and creditor is not None and due is not None

@@ -85,6 +85,12 @@ def complaint_pending(claim: Any) -> str | None:
     return None
 
 
+def no_open_complaint(claim: Any) -> str | None:
+    if claim.complaint_accepted_on is not None and claim.complaint_answered_on is None:
+        return "该欠款的投诉正在处理中"
+    return None
+
+
 def complaint_open(claim: Any) -> str | None:
     if claim.complaint_accepted_on is None:
         return "该欠款不是由投诉受理的"
@@ -201,6 +207,14 @@ class ExtendComplaintIn(Input):
 class AnswerComplaintIn(Input):
     result: str = Text("处理结果", rows=4, max_length=5000)
     hint: ClassVar[str] = "处理部门将处理结果告知投诉企业。"
+
+
+class ComplainIn(Input):
+    content: str = Text("投诉内容", rows=5, max_length=4000)
+    hint: ClassVar[str] = (
+        "向 12345 投诉该笔欠款（反映问题 · 拖欠企业账款）：受理后 10 个工作日内转交处理部门，"
+        "处理部门 30 日内答复（条例第二十四条、第二十五条）。"
+    )
 
 
 class UrgeIn(Input):
@@ -333,6 +347,16 @@ CLAIM: Machine[Handler] = Machine(
             input=AnswerComplaintIn,
             guard=complaint_pending,
             public="投诉处理结果",
+        ),
+        transition(
+            "complain",
+            "投诉拖欠",
+            OPEN_STATES,
+            STAY,
+            CREDITOR,
+            input=ComplainIn,
+            guard=no_open_complaint,
+            public="投诉拖欠",
         ),
         transition(
             "urge",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("knowledge/", include("qitong.knowledge.urls")),
     path("reforms/", include("qitong.reforms.urls")),
     path("supervision/", include("qitong.supervision.urls")),
+    path("arrears/", include("qitong.arrears.urls")),
     path("public/", include((public_urlpatterns, "public"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -161,6 +161,10 @@ def _cell_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return yes_no(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # a date cell (Excel stores dates as midnight)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

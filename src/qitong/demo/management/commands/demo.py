@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from qitong.demo.arrears import load_demo_arrears
 from qitong.demo.dispatch import load_demo_catalogue
 from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
 from qitong.demo.loader import load_demo
@@ -37,6 +38,11 @@ class Command(BaseCommand):
             action="store_true",
             help="不生成督查问题演示数据（督查活动、约 120 个问题、问责公开名单，约需半分钟）",
         )
+        parser.add_argument(
+            "--no-arrears",
+            action="store_true",
+            help="不生成清欠演示数据（2022 年案例、约 400 笔欠款及清偿）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
@@ -49,6 +55,9 @@ class Command(BaseCommand):
                 result.created[label] = n
         if not options["no_supervision"]:
             for label, n in load_demo_supervision(self.stdout.write).items():
+                result.created[label] = n
+        if not options["no_arrears"]:
+            for label, n in load_demo_arrears(self.stdout.write).items():
                 result.created[label] = n
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)

@@ -138,3 +138,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+/* A button with data-print prints the page (the disclosure's printable page). */
+document.addEventListener("click", function (event) {
+  var target = event.target;
+  if (target && target.closest && target.closest("[data-print]")) {
+    window.print();
+  }
+});
