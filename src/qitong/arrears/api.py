@@ -20,7 +20,13 @@ from qitong.accounts.requests import user_of
 from qitong.arrears import presenters
 from qitong.arrears.disclosure import disclosure
 from qitong.arrears.inputs import ClaimIn
-from qitong.arrears.listing import ClaimFilter, as_filter, claims_filtered, list_related, totals
+from qitong.arrears.listing import (
+    ClaimFilter,
+    as_filter,
+    claims_filtered,
+    ledger_totals,
+    list_related,
+)
 from qitong.arrears.models import ClaimFile, LoanPrimeRate
 from qitong.arrears.selectors import debtors_visible_to, reads_figures
 from qitong.arrears.services import claim_act, claim_create, claim_get
@@ -254,8 +260,7 @@ class ClaimTotalsOut(BaseModel):
 
 @router.get("/arrears/claims/totals", response=ClaimTotalsOut, summary="台账顶部的合计（同一筛选）")
 def claim_totals(request: HttpRequest, filters: Query[ClaimQuery]) -> dict[str, Any]:
-    actor = actor_of(user_of(request))
-    return totals(claims_filtered(actor, query_filter(filters)))
+    return ledger_totals(actor_of(user_of(request)), query_filter(filters))
 
 
 @router.get("/arrears/claims/{item_id}", response=ClaimDetailOut, summary="欠款（含全过程）")

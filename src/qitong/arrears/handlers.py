@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Max, QuerySet
 
@@ -24,6 +25,13 @@ from qitong.arrears.states import (
     FileKind,
     RepaymentMethod,
     RepaymentStatus,
+)
+from qitong.arrears.tally import (
+    claim_apply,
+    claim_contribution,
+    is_outstanding,
+    paid_apply,
+    paid_contribution,
 )
 from qitong.arrears.transitions import (
     CLAIM,
@@ -64,6 +72,16 @@ FILE_KINDS = {
 
 @dataclass
 class ClaimAction(Action[Claim]):
+    """The action context of a claim: what it counted in the KPIs' tally before the action
+    (arrears.tally), applied as a difference when it finishes."""
+
+    tallied_before: dict[Any, Any] = field(default_factory=dict)
+    paid_before: dict[Any, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tallied_before = claim_contribution(self.subject)
+        self.paid_before = paid_contribution(self.subject)
+
     @property
     def claim(self) -> Claim:
         return self.subject
@@ -92,6 +110,10 @@ def _finish(ctx: ClaimAction) -> None:
         )
     if ctx.claim.state in (C.CLOSED, C.WRITTEN_OFF) and ctx.from_state != ctx.claim.state:
         ctx.set(closed_at=ctx.now)
+    if ctx.claim.outstanding != is_outstanding(ctx.claim):
+        ctx.set(outstanding=is_outstanding(ctx.claim))
+    claim_apply(ctx.tallied_before, claim_contribution(ctx.claim))
+    paid_apply(ctx.paid_before, paid_contribution(ctx.claim))
     if ctx.notes:
         notify_all(ctx.notes)
 

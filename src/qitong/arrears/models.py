@@ -155,6 +155,8 @@ class Claim(models.Model):
     paid_weighted = models.DecimalField("清偿加权日序", max_digits=26, decimal_places=2, default=0)
     last_paid_day = models.IntegerField("最后清偿日序", null=True, blank=True)
     in_litigation = models.BooleanField("诉讼中", default=False)
+    # Still owed (an open state and a balance): overdue is this and a due date passed.
+    outstanding = models.BooleanField("未清偿", default=True)
     state = models.CharField("状态", max_length=20, choices=ClaimState.choices)
     version = models.PositiveIntegerField("版本", default=1)
     plan = models.JSONField("还款计划", default=list, blank=True)
@@ -209,6 +211,9 @@ class Claim(models.Model):
             models.Index(fields=["debtor", "state"], name="claim_debtor_state"),
             models.Index(fields=["registered_at"], name="claim_registered"),
             models.Index(fields=["owed"], name="claim_owed"),
+            models.Index(fields=["outstanding", "due_on"], name="claim_outstanding_due"),
+            models.Index(fields=["due_on"], name="claim_due"),
+            models.Index(fields=["last_paid_day"], name="claim_last_paid"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -323,3 +328,83 @@ class ClaimFile(StoredFile):
     class Meta:
         verbose_name = "欠款材料"
         verbose_name_plural = verbose_name
+
+
+class ClaimTally(models.Model):
+    """What the KPIs and the ledger's totals add up, kept by adding in the transaction of
+    every change (arrears.tally): per debtor and what a list filters on (its region, kind
+    and level as the claims carry them, the state, litigation, a disputed amount, still
+    owed), the
+    claims' count and money, and the interest's two linear terms (Σ rate × balance and
+    Σ rate × (paid_weighted − owed × due_day)), so a day's interest is one expression."""
+
+    debtor = models.ForeignKey(
+        Debtor, verbose_name="债务人", on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField("债务人地区", max_length=6)
+    debtor_kind = models.CharField("债务人类型", max_length=20)
+    debtor_level = models.CharField("债务人层级", max_length=10)
+    state = models.CharField("状态", max_length=20)
+    in_litigation = models.BooleanField("诉讼中")
+    has_dispute = models.BooleanField("有争议金额")
+    outstanding = models.BooleanField("未清偿")
+    n = models.IntegerField("笔数", default=0)
+    owed = models.DecimalField("欠款", max_digits=20, decimal_places=2, default=0)
+    repaid = models.DecimalField("已清偿", max_digits=20, decimal_places=2, default=0)
+    disputed_amount = models.DecimalField("有争议", max_digits=20, decimal_places=2, default=0)
+    balance = models.DecimalField("余额", max_digits=20, decimal_places=2, default=0)
+    undisputed_owed = models.DecimalField("无分歧欠款", max_digits=20, decimal_places=2, default=0)
+    undisputed_repaid = models.DecimalField(
+        "无分歧已清偿", max_digits=20, decimal_places=2, default=0
+    )
+    r_balance = models.DecimalField("利率×余额", max_digits=34, decimal_places=14, default=0)
+    r_const = models.DecimalField("利率×常数项", max_digits=40, decimal_places=14, default=0)
+
+    class Meta:
+        verbose_name = "欠款统计累计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "debtor",
+                    "region_code",
+                    "debtor_kind",
+                    "debtor_level",
+                    "state",
+                    "in_litigation",
+                    "has_dispute",
+                    "outstanding",
+                ],
+                name="claim_tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.state}: {self.n}"
+
+
+class RepaymentTally(models.Model):
+    """The repayments by how late they were (the median days overdue at payment), per 盟市
+    (the first four digits of the debtor's region), kind and level, and whether the claim
+    counts in the campaign (not in litigation, not written off)."""
+
+    city = models.CharField("盟市", max_length=4)
+    debtor_kind = models.CharField("债务人类型", max_length=20)
+    debtor_level = models.CharField("债务人层级", max_length=10)
+    campaign = models.BooleanField("计入清欠")
+    days_overdue = models.IntegerField("逾期天数")
+    n = models.IntegerField("笔数", default=0)
+    amount = models.DecimalField("金额", max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = "清偿统计累计"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "debtor_kind", "debtor_level", "campaign", "days_overdue"],
+                name="repayment_tally_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.days_overdue}: {self.n}"

@@ -15,6 +15,13 @@ from django.db.models import Q, QuerySet
 from qitong.accounts.actor import Actor
 from qitong.accounts.roles import DEPARTMENT_ROLES, GLOBAL_ROLES, Role
 from qitong.arrears.models import Claim, Debtor
+from qitong.directory.models import Region
+
+
+def covers_every_region(prefix: str | None) -> bool:
+    """The prefix reaches every region of the deployment (the region's own office): its
+    filter would narrow nothing, and only mislead the database's choice of index."""
+    return prefix is None or not Region.objects.exclude(code__startswith=prefix).exists()
 
 
 def claims_visible_to(actor: Actor) -> QuerySet[Claim]:
@@ -23,7 +30,9 @@ def claims_visible_to(actor: Actor) -> QuerySet[Claim]:
         return qs
     if actor.role == Role.SUPERVISOR:
         prefix = actor.region_prefix
-        return qs if prefix is None else qs.filter(region_code__startswith=prefix)
+        if prefix is None or covers_every_region(prefix):
+            return qs
+        return qs.filter(region_code__startswith=prefix)
     if actor.role in DEPARTMENT_ROLES:
         if actor.department_id is None:
             return qs.none()

@@ -23,6 +23,7 @@ from qitong.arrears.inputs import ClaimIn, ContractIn, DebtorIn
 from qitong.arrears.models import Claim, ClaimSource, Debtor, LoanPrimeRate
 from qitong.arrears.selectors import claims_visible_to, may_register
 from qitong.arrears.states import ClaimState, FileKind
+from qitong.arrears.tally import claim_apply, claim_contribution
 from qitong.core import clock, idempotency
 from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads
@@ -309,6 +310,7 @@ def claim_insert(
         claim.source = source
     claim.import_batch = batch
     claim.save()
+    claim_apply({}, claim_contribution(claim))
     if ticket is not None:
         claim.tickets.add(ticket)
     if problem is not None:

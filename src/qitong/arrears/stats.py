@@ -139,6 +139,7 @@ def arrears_stats(
     as_of: dt.date | None = None,
     start: dt.date | None = None,
     top: int = 10,
+    use_tally: bool = True,
 ) -> ArrearsStats:
     """The KPIs over the claims the reader may see, narrowed by `base` (region, kind...)."""
     today = local_today()
@@ -148,6 +149,10 @@ def arrears_stats(
     if start is not None and start > as_of:
         raise ValidationFailed(fields={"from": "起始日期不能晚于统计日期"})
     base = base or ClaimFilter()
+    if use_tally and as_of == today and start is None:
+        fast = _from_tally(actor, base, today, top)
+        if fast is not None:
+            return fast
     # A debt exists from its contract on, whenever its ledger reached the platform (the
     # 盟市 import past years' ledgers).
     scoped = claims_filtered(actor, base).filter(signed_on__lte=as_of).order_by()
@@ -260,7 +265,10 @@ def _by_region(claims: QuerySet[Claim], base: ClaimFilter) -> list[Row]:
         When(region_code__endswith="0000", then=F("region_code")),
         default=Substr("region_code", 1, 4),
     )
-    rows = _grouped(claims, key)
+    return _region_rows(_grouped(claims, key), base)
+
+
+def _region_rows(rows: list[dict[str, Any]], base: ClaimFilter) -> list[Row]:
     codes = [str(r["group"]).ljust(6, "0") for r in rows]
     names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
     out = []
@@ -299,3 +307,61 @@ def _largest(claims: QuerySet[Claim], base: ClaimFilter, top: int) -> list[Row]:
         )
         for r in rows
     ]
+
+
+def _from_tally(actor: Actor, base: ClaimFilter, today: dt.date, top: int) -> ArrearsStats | None:
+    """Today's KPIs from the running tally (arrears.tallied), or None when it cannot say."""
+    from qitong.arrears import tallied
+
+    if {
+        k for k in ("state", "overdue", "disputed", "debtor") if getattr(base, k) not in ("", None)
+    }:
+        return None
+    rows = tallied.tallies(actor, base)
+    days = tallied.histogram(actor, base)
+    if rows is None or days is None:
+        return None
+    campaign = rows.filter(in_litigation=False)
+    live = campaign.exclude(state=ClaimState.WRITTEN_OFF)
+    all_ = tallied._sums(campaign)
+    gone = tallied._sums(campaign.filter(state=ClaimState.WRITTEN_OFF))
+    undisputed = live.aggregate(o=Sum("undisputed_owed"), r=Sum("undisputed_repaid"))
+    drill = base if base.litigation is not None else base.but(litigation=False)
+    waiting = tallied._claim_sums(tallied.not_yet_due(actor, drill, today))
+    owing = tallied._sums(live.filter(outstanding=True))
+    litigation = tallied._sums(rows.filter(in_litigation=True))
+    owed = _money(all_["owed"])
+    repaid = _money(all_["repaid"])
+    written = _money(gone["owed"]) - _money(gone["repaid"])
+    stats = ArrearsStats(
+        as_of=today,
+        start=None,
+        claims=int(all_["n"]),
+        owed=owed,
+        repaid=repaid,
+        repaid_in_period=_money(tallied._sums(live)["repaid"]),
+        written_off=written,
+        balance=owed - repaid - written,
+        undisputed_owed=_money(undisputed["o"]),
+        undisputed_repaid=_money(undisputed["r"]),
+        overdue_claims=int(owing["n"]) - int(waiting["n"]),
+        overdue_balance=_money(owing["balance"]) - _money(waiting["balance"]),
+        in_litigation=int(litigation["n"]),
+        litigation_owed=_money(litigation["owed"]),
+        interest=tallied.interest_today(actor, drill, live, today),
+        median_days_overdue=_median(days),
+        repayments=sum(n for _, n in days),
+    )
+    stats.base_query = drill.query()
+    stats.by_region = _region_rows(tallied.grouped(campaign, tallied.region_key()), drill)
+    kinds = {r["group"]: r for r in tallied.grouped(campaign, F("debtor_kind"))}
+    stats.by_kind = [
+        _row(k.value, k.label, kinds[k.value], drill.but(kind=k.value).query())
+        for k in DebtorKind
+        if k.value in kinds
+    ]
+    stats.largest_debtors = [
+        _row(str(r["debtor"]), str(r["debtor__name"]), r, drill.but(debtor=r["debtor"]).query())
+        for r in tallied.largest(live, top)
+    ]
+    return stats

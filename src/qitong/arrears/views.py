@@ -25,7 +25,7 @@ from qitong.arrears import presenters
 from qitong.arrears.disclosure import disclosure
 from qitong.arrears.excel import export_claims, export_disclosure, import_claims, import_template
 from qitong.arrears.forms import ClaimActionForm, ClaimFilterForm, ClaimForm, ImportForm
-from qitong.arrears.listing import ClaimFilter, list_related, narrowed, totals
+from qitong.arrears.listing import ClaimFilter, ledger_totals, list_related, narrowed, totals
 from qitong.arrears.models import Claim, ClaimFile
 from qitong.arrears.selectors import claims_visible_to, debtors_visible_to
 from qitong.arrears.services import claim_act, claim_create
@@ -79,10 +79,11 @@ def claims(request: HttpRequest) -> HttpResponse:
     qs = claims_visible_to(actor)
     try:
         qs = narrowed(qs, f)
+        sums = ledger_totals(actor, f)
     except ValidationFailed as exc:
         errors.update(exc.fields)
         qs = qs.none()
-    sums = totals(qs)
+        sums = totals(qs)
     p = pager(page_number(request), sums["count"], PAGE_SIZE)
     today = local_today()
     rows = [
@@ -323,7 +324,7 @@ def debtor(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationFailed as exc:
         errors.update(exc.fields)
         disclosed = disclosure(actor, debtor=found.pk)
-    sums = totals(qs)
+    sums = ledger_totals(actor, f)
     return render(
         request,
         "arrears/debtor.html",
