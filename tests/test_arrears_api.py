@@ -231,6 +231,17 @@ def test_a_refused_repayment_stops_counting(b: Books) -> None:
 
 
 @pytest.mark.django_db
+def test_the_debtors_side_records_a_repayment_only_with_its_proof(b: Books) -> None:
+    claim = b.create()
+    handler = as_user(b.handler)
+    path = f"/api/v1/arrears/claims/{claim.pk}/repayments"
+    body = {"paid_on": "2025-09-10", "amount": "1000", "method": "transfer"}
+    refused = post(handler, path, body)
+    assert refused.status_code == 422 and "清偿凭证" in refused.json()["fields"]["attachments"]
+    assert post(handler, path, {**body, "attachments": ATTACH}).status_code == 201
+
+
+@pytest.mark.django_db
 def test_bills_need_the_contracts_agreement_and_count_at_maturity(b: Books) -> None:
     claim = b.create()
     office = as_user(b.office)

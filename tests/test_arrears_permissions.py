@@ -7,6 +7,7 @@ for reads; an action on a claim the role may read but never take is a 403."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ STAFF = {k: v for k, v in READERS.items() if k != "enterprise"}
 FIGURES = {"supervisor": 200, "admin": 200, "auditor": 200}
 SCOPED = frozenset({"supervisor", "handler", "dept_leader", "enterprise"})
 _n = iter(range(9400, 99999))
+PDF = base64.b64encode(b"%PDF-1.4\n%receipt\n").decode()
 
 
 def _claim(world: World, state: str = "registered") -> int:
@@ -123,7 +125,12 @@ CASES = [
             "auditor": 403,
         },
         method="POST",
-        body=lambda w: {"paid_on": "2025-09-10", "amount": "1", "method": "transfer"},
+        body=lambda w: {
+            "paid_on": "2025-09-10",
+            "amount": "1",
+            "method": "transfer",
+            "attachments": [{"name": "回单.pdf", "content_base64": PDF}],
+        },
         out_of_scope=lambda w: f"/api/v1/arrears/claims/{_baotou(w)}/repayments",
         scoped_roles=frozenset({"supervisor", "handler", "dept_leader"}),
     ),

@@ -54,6 +54,7 @@ StateName = Literal[
     "written_off",
     "open",
     "final",
+    "live",
 ]
 KindName = Literal["organ", "institution", "soe_large", "large", "association"]
 LevelName = Literal["region", "city", "county"]
@@ -209,7 +210,8 @@ def create_claim(request: HttpRequest) -> Status:
 
 class ClaimQuery(Schema):
     state: StateName | None = Field(
-        default=None, description="状态，或 open（未清偿完）/ final（已办结或核销）"
+        default=None,
+        description="状态，或 open（未清偿完）/ final（已办结或核销）/ live（除核销外）",
     )
     kind: KindName | None = Field(default=None, description="债务人类型")
     level: LevelName | None = Field(default=None, description="债务人层级")
@@ -363,11 +365,12 @@ class ArrearsStatsOut(BaseModel):
     start: dt.date | None
     claims: int
     owed: str = Field(description="欠款总额（不含诉讼中）")
-    repaid: str = Field(description="已清偿（截至统计日）")
+    repaid: str = Field(description="已清偿（截至统计日；已登记且债权人未否认）")
+    confirmed: str = Field(description="其中债权人已确认")
     repaid_in_period: str
     written_off: str
     balance: str
-    clearance_rate: float | None = Field(description="清偿率（%）= 已清偿 / (欠款 − 核销)")
+    clearance_rate: float | None = Field(description="清偿率（%）= 已清偿 / 欠款（均不含核销）")
     undisputed_owed: str
     undisputed_repaid: str
     undisputed_clearance_rate: float | None = Field(description="无分歧欠款清偿率（%）")
@@ -401,6 +404,7 @@ def stats_out(s: ArrearsStats) -> dict[str, Any]:
     money = (
         "owed",
         "repaid",
+        "confirmed",
         "repaid_in_period",
         "written_off",
         "balance",

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from qitong.accounts.actor import actor_of
 from qitong.accounts.models import User
-from qitong.arrears.columns import COLUMNS, column_of, nest
+from qitong.arrears.columns import CHOICES, COLUMNS, column_of, nest
 from qitong.arrears.disclosure import Disclosure
 from qitong.arrears.handlers import interest_to
 from qitong.arrears.inputs import ClaimIn
@@ -44,6 +44,18 @@ IMPORT_COLUMNS = tuple(
     for c in COLUMNS
 )
 GROUP_HEADERS = {"debtor": "债务人名称", "contract": "合同编号"}
+
+
+def _wording(path: str, message: str) -> str:
+    """A row's problem in the spreadsheet's words (the labels it is filled with)."""
+    column = column_of(path)
+    if column is not None and column.kind == "choice" and "应为" in message:
+        return "应为：" + "、".join(CHOICES[column.path])
+    if column is not None and column.kind == "date" and "YYYY-MM-DD" in message:
+        return f"应为日期，如 2025-07-01（{column.header}）"
+    if column is not None and column.kind == "flag":
+        return "应为“是”或“否”"
+    return message
 
 
 def _header(path: str) -> str:
@@ -87,7 +99,7 @@ def import_claims(data: bytes, *, user: User) -> ImportResult:
                     )
             except ValidationFailed as exc:
                 for path, message in exc.fields.items():
-                    problems.add(n, _header(path), message)
+                    problems.add(n, _header(path), _wording(path, message))
             else:
                 created += 1
         problems.raise_if_any()  # inside the transaction: nothing of the file stays
@@ -149,20 +161,20 @@ def export_claims(qs: QuerySet[Claim]) -> bytes:
                 yes_no(c.creditor_sme),
                 c.contract_number,
                 c.get_contract_kind_display(),
-                f"{c.contract_amount:.2f}",
+                c.contract_amount,
                 _day(c.signed_on),
                 _day(c.delivered_on),
                 _day(c.accepted_on),
                 _day(c.settlement_confirmed_on),
                 _day(c.due_on),
                 c.due_rule,
-                f"{c.owed:.2f}",
-                f"{c.disputed:.2f}",
-                f"{c.repaid:.2f}",
-                f"{c.confirmed:.2f}",
-                f"{c.balance:.2f}",
+                c.owed,
+                c.disputed,
+                c.repaid,
+                c.confirmed,
+                c.balance,
                 overdue_days(c.due_on, today) if late else 0,
-                f"{interest_to(c, today):.2f}",
+                interest_to(c, today),
                 c.get_state_display(),
                 yes_no(c.in_litigation),
             ]
@@ -183,7 +195,7 @@ DISCLOSURE_COLUMNS = (
 def export_disclosure(found: Disclosure) -> bytes:
     def rows() -> Iterator[list[Any]]:
         for r in found.rows:
-            yield [r.name, r.credit_code, r.kind_label, r.publishes, r.contracts, f"{r.amount:.2f}"]
-        yield ["合计", "", "", "", found.contracts, f"{found.amount:.2f}"]
+            yield [r.name, r.credit_code, r.kind_label, r.publishes, r.contracts, r.amount]
+        yield ["合计", "", "", "", found.contracts, found.amount]
 
     return build_workbook(f"{found.year}年度", DISCLOSURE_COLUMNS, rows())

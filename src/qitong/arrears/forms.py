@@ -52,6 +52,7 @@ class ClaimFilterForm(forms.Form):
             *ANY,
             ("open", "未清偿完（全部）"),
             ("final", "已办结或核销"),
+            ("live", "未核销（全部）"),
             *ClaimState.choices,
         ],
     )

@@ -295,6 +295,11 @@ def _check_repayment(ctx: ClaimAction, args: RepayIn) -> None:
 def _repay(ctx: ClaimAction) -> None:
     args = ctx.args(RepayIn)
     _check_repayment(ctx, args)
+    if ctx.actor.role in DEPARTMENT_ROLES and not ctx.extra.get("files"):
+        # the debtor's own side records its payment only with the proof of it
+        raise ValidationFailed(
+            fields={"attachments": "请上传清偿凭证（转账记录、抵顶协议、票据等）"}
+        )
     assert args.paid_on is not None and args.amount is not None and args.method is not None
     claim = ctx.claim
     counts_on = rules.effective_day(args.paid_on, args.matures_on)
@@ -418,7 +423,8 @@ def _dispute(ctx: ClaimAction) -> None:
         raise ValidationFailed(
             fields={"disputed": f"有争议金额不能超过未清偿余额 {_yuan(ctx.claim.balance)} 元"}
         )
-    ctx.payload["from_disputed"] = str(ctx.claim.disputed)
+    if args.disputed != ctx.claim.disputed:
+        ctx.payload["from_disputed"] = str(ctx.claim.disputed)
     ctx.set(disputed=args.disputed, dispute_from=ctx.from_state)
     ctx.payload["undisputed"] = str(ctx.claim.undisputed)
 

@@ -30,7 +30,11 @@ from qitong.core.errors import ValidationFailed
 from qitong.core.workdays import local_today
 from qitong.directory.models import code_prefix
 
-STATE_GROUPS = {"open": OPEN_STATES, "final": FINAL_STATES}
+STATE_GROUPS = {
+    "open": OPEN_STATES,
+    "final": FINAL_STATES,
+    "live": frozenset(set(ClaimState) - {ClaimState.WRITTEN_OFF}),  # what the KPIs count
+}
 
 
 @dataclass(frozen=True)

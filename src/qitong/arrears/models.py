@@ -351,6 +351,7 @@ class ClaimTally(models.Model):
     n = models.IntegerField("笔数", default=0)
     owed = models.DecimalField("欠款", max_digits=20, decimal_places=2, default=0)
     repaid = models.DecimalField("已清偿", max_digits=20, decimal_places=2, default=0)
+    confirmed = models.DecimalField("债权人已确认", max_digits=20, decimal_places=2, default=0)
     disputed_amount = models.DecimalField("有争议", max_digits=20, decimal_places=2, default=0)
     balance = models.DecimalField("余额", max_digits=20, decimal_places=2, default=0)
     undisputed_owed = models.DecimalField("无分歧欠款", max_digits=20, decimal_places=2, default=0)

@@ -192,15 +192,16 @@ def present_detail(claim: Claim, actor: Actor) -> dict[str, Any]:
         if staff
         else []
     )
-    out["timeline"] = timeline(claim, staff=staff)
+    out["timeline"] = timeline(claim, staff=staff, me=actor.user_id)
     return out
 
 
 NOTE_KEYS = ("note", "reason", "outcome", "result", "comment")
 
 
-def timeline(claim: Claim, *, staff: bool = True) -> list[dict[str, Any]]:
-    """The claim's ledger events; the creditor reads who acted as a role, not a name."""
+def timeline(claim: Claim, *, staff: bool = True, me: int | None = None) -> list[dict[str, Any]]:
+    """The claim's ledger events; the creditor reads who acted as a role, not a name (its
+    own steps as 本企业)."""
     events = Event.objects.filter(subject_type=CLAIM.name, subject_id=str(claim.pk)).order_by("seq")
     out = []
     for e in events:
@@ -212,7 +213,11 @@ def timeline(claim: Claim, *, staff: bool = True) -> list[dict[str, Any]]:
                 "at": e.occurred_at,
                 "action": e.action,
                 "label": _label(e.action, payload),
-                "actor": e.actor_display if staff else _role_only(e.actor_display),
+                "actor": e.actor_display
+                if staff
+                else "本企业"
+                if me is not None and e.actor_id == me
+                else _role_only(e.actor_display),
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "note": note,
@@ -248,7 +253,11 @@ def _figures(payload: dict[str, Any]) -> str:
     parts = []
     if "from_owed" in payload:
         parts.append(f"欠款金额 {_text(payload['from_owed'])} → {_text(payload['owed'])} 元")
-    if "from_disputed" in payload and "disputed" in payload:
+    if (
+        "from_disputed" in payload
+        and "disputed" in payload
+        and (payload["from_disputed"] != payload["disputed"])
+    ):
         parts.append(
             f"有争议金额 {_text(payload['from_disputed'])} → {_text(payload['disputed'])} 元"
         )

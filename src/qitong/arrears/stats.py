@@ -3,9 +3,10 @@ total owed, repaid, balance, clearance rate, undisputed clearance rate (无分�
 median days overdue at payment, interest accrued, the largest debtors (挂牌督办 candidates),
 by 盟市 and by debtor kind, as of a day.
 
-A day's figures count the contracts signed by then. The campaign's figures leave out claims in litigation (they stay in the ledger) and count a
-written-off claim's owed amount only as written off. Repaid means recorded and not refused
-by the creditor, paid by the day. Interest is summed in SQL from the claims' stored terms
+A day's figures count the contracts signed by then. The campaign's figures leave out claims
+in litigation (they stay in the ledger) and written-off claims (their unpaid part is shown
+as written off). Repaid means recorded and not refused by the creditor, paid by the day; the
+part the creditor confirmed is shown beside it. Interest is summed in SQL from the claims' stored terms
 (arrears.rules: linear in the day numbers), exact for any day.
 """
 
@@ -76,6 +77,7 @@ class ArrearsStats:
     claims: int
     owed: Decimal
     repaid: Decimal
+    confirmed: Decimal
     repaid_in_period: Decimal
     written_off: Decimal
     balance: Decimal
@@ -95,7 +97,7 @@ class ArrearsStats:
 
     @property
     def clearance_rate(self) -> float | None:
-        return _rate(self.repaid, self.owed - self.written_off)
+        return _rate(self.repaid, self.owed)
 
     @property
     def undisputed_clearance_rate(self) -> float | None:
@@ -159,26 +161,28 @@ def arrears_stats(
     campaign = scoped.filter(in_litigation=False)
     current = as_of >= today
     repaid_expr: Any = F("repaid") if current else Coalesce(_repaid_by(as_of), ZERO)
-    claims = campaign.annotate(paid=repaid_expr)
-    undisputed = ExpressionWrapper(F("owed") - F("disputed"), output_field=MONEY_OUT)
+    everything = campaign.annotate(paid=repaid_expr)
     written_off = Q(state=ClaimState.WRITTEN_OFF)
-    overdue = Q(due_on__lt=as_of) & ~written_off & ~Q(state=ClaimState.CLOSED)
+    claims = everything.exclude(written_off)  # the figures; a write-off is counted apart
+    undisputed = ExpressionWrapper(F("owed") - F("disputed"), output_field=MONEY_OUT)
+    overdue = Q(due_on__lt=as_of) & ~Q(state=ClaimState.CLOSED) & Q(owed__gt=F("paid"))
     totals = claims.aggregate(
         claims=Count("pk"),
         owed_sum=Sum("owed"),
         repaid=Sum("paid"),
-        written_off=Sum(F("owed") - F("paid"), filter=written_off, output_field=MONEY_OUT),
-        undisputed_owed=Sum(undisputed, filter=~written_off),
-        undisputed_repaid=Sum(Least(F("paid"), undisputed), filter=~written_off),
-        overdue_claims=Count("pk", filter=overdue & Q(owed__gt=F("paid"))),
-        overdue_balance=Sum(
-            F("owed") - F("paid"), filter=overdue & Q(owed__gt=F("paid")), output_field=MONEY_OUT
-        ),
+        confirmed_sum=Sum("confirmed"),
+        undisputed_owed=Sum(undisputed),
+        undisputed_repaid=Sum(Least(F("paid"), undisputed)),
+        overdue_claims=Count("pk", filter=overdue),
+        overdue_balance=Sum(F("owed") - F("paid"), filter=overdue, output_field=MONEY_OUT),
+    )
+    gone = everything.filter(written_off).aggregate(
+        s=Sum(F("owed") - F("paid"), output_field=MONEY_OUT)
     )
     litigation = scoped.filter(in_litigation=True).aggregate(n=Count("pk"), owed_sum=Sum("owed"))
     owed = _money(totals["owed_sum"])
     repaid = _money(totals["repaid"])
-    written = _money(totals["written_off"])
+    written = _money(gone["s"])
     payments = Repayment.objects.filter(
         claim__in=campaign.exclude(written_off).values("pk"), paid_on__lte=as_of
     ).exclude(status=RepaymentStatus.REJECTED)
@@ -196,9 +200,11 @@ def arrears_stats(
         claims=int(totals["claims"] or 0),
         owed=owed,
         repaid=repaid,
+        # confirmed by the creditor: today's figure (a confirmation's day is in the ledger)
+        confirmed=_money(totals["confirmed_sum"]),
         repaid_in_period=_money(payments.aggregate(s=Sum("amount"))["s"]),
         written_off=written,
-        balance=owed - repaid - written,
+        balance=owed - repaid,
         undisputed_owed=_money(totals["undisputed_owed"]),
         undisputed_repaid=_money(totals["undisputed_repaid"]),
         overdue_claims=int(totals["overdue_claims"] or 0),
@@ -209,13 +215,19 @@ def arrears_stats(
         median_days_overdue=_median(histogram),
         repayments=sum(n for _, n in histogram),
     )
-    # Each row drills down to the claims it counts: the campaign's (not in litigation).
-    drill = base if base.litigation is not None else base.but(litigation=False)
+    drill = _drill(base)
     stats.base_query = drill.query()
     stats.by_region = _by_region(claims, drill)
     stats.by_kind = _by_kind(claims, drill)
-    stats.largest_debtors = _largest(claims.exclude(written_off), drill, top)
+    stats.largest_debtors = _largest(claims, drill, top)
     return stats
+
+
+def _drill(base: ClaimFilter) -> ClaimFilter:
+    """What each figure's link opens: the claims it counts (in the campaign: not in
+    litigation, not written off)."""
+    drill = base if base.litigation is not None else base.but(litigation=False)
+    return drill if drill.state else drill.but(state="live")
 
 
 def interest_total(claims: QuerySet[Claim], as_of: dt.date) -> Decimal:
@@ -323,10 +335,12 @@ def _from_tally(actor: Actor, base: ClaimFilter, today: dt.date, top: int) -> Ar
         return None
     campaign = rows.filter(in_litigation=False)
     live = campaign.exclude(state=ClaimState.WRITTEN_OFF)
-    all_ = tallied._sums(campaign)
+    all_ = tallied._sums(live)
     gone = tallied._sums(campaign.filter(state=ClaimState.WRITTEN_OFF))
-    undisputed = live.aggregate(o=Sum("undisputed_owed"), r=Sum("undisputed_repaid"))
-    drill = base if base.litigation is not None else base.but(litigation=False)
+    undisputed = live.aggregate(
+        o=Sum("undisputed_owed"), r=Sum("undisputed_repaid"), c=Sum("confirmed")
+    )
+    drill = _drill(base)
     waiting = tallied._claim_sums(tallied.not_yet_due(actor, drill, today))
     owing = tallied._sums(live.filter(outstanding=True))
     litigation = tallied._sums(rows.filter(in_litigation=True))
@@ -339,9 +353,10 @@ def _from_tally(actor: Actor, base: ClaimFilter, today: dt.date, top: int) -> Ar
         claims=int(all_["n"]),
         owed=owed,
         repaid=repaid,
-        repaid_in_period=_money(tallied._sums(live)["repaid"]),
+        confirmed=_money(undisputed["c"]),
+        repaid_in_period=repaid,
         written_off=written,
-        balance=owed - repaid - written,
+        balance=owed - repaid,
         undisputed_owed=_money(undisputed["o"]),
         undisputed_repaid=_money(undisputed["r"]),
         overdue_claims=int(owing["n"]) - int(waiting["n"]),
@@ -353,8 +368,8 @@ def _from_tally(actor: Actor, base: ClaimFilter, today: dt.date, top: int) -> Ar
         repayments=sum(n for _, n in days),
     )
     stats.base_query = drill.query()
-    stats.by_region = _region_rows(tallied.grouped(campaign, tallied.region_key()), drill)
-    kinds = {r["group"]: r for r in tallied.grouped(campaign, F("debtor_kind"))}
+    stats.by_region = _region_rows(tallied.grouped(live, tallied.region_key()), drill)
+    kinds = {r["group"]: r for r in tallied.grouped(live, F("debtor_kind"))}
     stats.by_kind = [
         _row(k.value, k.label, kinds[k.value], drill.but(kind=k.value).query())
         for k in DebtorKind

@@ -278,6 +278,10 @@ def claim_act_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         except ValidationFailed as exc:
             form.apply_errors(exc)
         except (Conflict, Forbidden) as exc:
+            if action not in CLAIM.allowed(_claim(actor, pk), actor):
+                # the step is not on the page (any more): say so above it
+                messages.error(request, f"未能{CLAIM[action].label}：{exc.message}")
+                return redirect("arrears:claim", pk=pk)
             form.add_error(None, f"{exc.message}（页面已刷新为最新状态，请核对后再操作）")
             status = 409
         except NotFound:
@@ -401,6 +405,7 @@ def stats(request: HttpRequest) -> HttpResponse:
             "form": form,
             "errors": errors,
             "q": {"as_of": s.as_of.isoformat(), "from": s.start.isoformat() if s.start else ""},
+            "past": s.as_of != local_today() or s.start is not None,
             "chart": chart,
             "base": f"{url}?{s.base_query}",
             "groups": [

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from qitong.supervision.models import Problem
 
 MARKER = "TYQ-2020-DL-017"  # 土右旗's road-paving contract
 PDF = b"%PDF-1.4\n% qitong demo document\n"
+_DOCS = itertools.count(1)  # each demo file its own bytes (and SHA-256)
 KINDS = {"organ": "11", "institution": "12", "soe_large": "91", "large": "91", "association": "51"}
 
 
@@ -61,7 +63,7 @@ def moment(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def doc(name: str) -> ContentFile[bytes]:
-    return ContentFile(PDF, name=name)
+    return ContentFile(PDF + f"% {name} {next(_DOCS)}\n".encode(), name=name)
 
 
 def body_code(prefix: str, region: str, n: int) -> str:
