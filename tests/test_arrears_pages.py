@@ -240,3 +240,49 @@ def test_stats_debtor_and_disclosure_pages(b: Books) -> None:
     assert "新城区住房和城乡建设局" in d and "向社会公开" in d
     xlsx = sheet(c.get("/arrears/disclosure/?year=2025&format=xlsx").content)
     assert xlsx[1][0] == "新城区住房和城乡建设局" and xlsx[1][4] == 1
+
+
+@pytest.mark.django_db
+def test_an_empty_new_claim_names_every_missing_field(b: Books) -> None:
+    r = as_user(b.office).post("/arrears/claims/new/", {"idempotency_key": "empty-1"})
+    assert r.status_code == 400
+    form = r.context["form"]
+    for name in (
+        "debtor_name",
+        "debtor_credit_code",
+        "debtor_kind",
+        "creditor",
+        "contract_number",
+        "signed_on",
+        "owed",
+    ):
+        assert form.errors.get(name), name
+    assert Claim.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_template_says_how_to_fill_each_column(b: Books) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    data = as_user(b.office).get("/arrears/claims/template.xlsx").content
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    assert wb.sheetnames == ["清欠台账", "填写说明", "地区代码"]
+    guide = [list(r) for r in wb["填写说明"].iter_rows(values_only=True)]
+    kinds = next(r for r in guide if r[0] == "债务人类型")
+    assert kinds[1] == "必填" and "机关" in kinds[2] and "organ" not in kinds[2]
+    codes = [list(r) for r in wb["地区代码"].iter_rows(values_only=True)]
+    assert ["150102", "新城区"] in codes
+
+
+@pytest.mark.django_db
+def test_import_errors_speak_the_sheets_words(b: Books, world: World) -> None:
+    bad = workbook([headers(), ledger_row(world, debtor_kind="部委", signed_on="2025年7月1日")])
+    r = as_user(b.office).post(
+        "/arrears/claims/import/", {"file": SimpleUploadedFile("台账.xlsx", bad)}
+    )
+    text = r.content.decode()
+    assert "第 2 行 债务人类型：应为：机关、事业单位、国有大型企业、大型企业、团体组织" in text
+    assert "第 2 行 签订日期：应为日期，如 2025-07-01" in text
+    assert "organ" not in text

@@ -106,8 +106,9 @@ def cell(column: Column, value: Any) -> Any:
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
-    """The API body of a flat row or form (keys: the columns' names)."""
-    body: dict[str, Any] = {}
+    """The API body of a flat row or form (keys: the columns' names). The debtor and the
+    contract are always there, so each of their missing fields is named by itself."""
+    body: dict[str, Any] = {"debtor": {}, "contract": {}}
     for column in COLUMNS:
         value = cell(column, flat.get(column.name))
         if value is None:

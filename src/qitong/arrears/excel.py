@@ -107,7 +107,50 @@ def import_claims(data: bytes, *, user: User) -> ImportResult:
 
 
 def import_template() -> bytes:
-    return build_workbook("清欠台账", IMPORT_COLUMNS, [])
+    """The ledger's columns, a sheet saying how to fill each, and the region codes."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from qitong.directory.models import Region
+
+    wb = Workbook()
+    ledger = wb.active
+    assert ledger is not None
+    ledger.title = "清欠台账"
+    ledger.append([c.header for c in COLUMNS])
+    for cell in ledger[1]:
+        cell.font = Font(bold=True)
+    ledger.freeze_panes = "A2"
+    guide = wb.create_sheet("填写说明")
+    guide.append(["列名", "是否必填", "填写要求"])
+    kinds = {
+        "money": "金额（元），最多两位小数",
+        "date": "日期，如 2025-07-01",
+        "days": "天数（整数）",
+    }
+    kinds |= {"rate": "年利率（%），如 3.65", "flag": "是 / 否"}
+    for c in COLUMNS:
+        allowed = "、".join(CHOICES[c.path]) if c.kind == "choice" else kinds.get(c.kind, "文字")
+        guide.append(
+            [c.header, "必填" if c.required else "", "；".join(x for x in (allowed, c.hint) if x)]
+        )
+    guide.append([])
+    guide.append(
+        [
+            "说明",
+            "",
+            "每行一份合同；整个文件全部通过检查才导入，有误时逐行列出问题，一行都不导入；同一文件不会重复导入。",
+        ]
+    )
+    regions = wb.create_sheet("地区代码")
+    regions.append(["区划代码", "名称"])
+    for code, name in Region.objects.order_by("code").values_list("code", "name"):
+        regions.append([code, name])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 EXPORT_COLUMNS = (

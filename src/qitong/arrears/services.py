@@ -70,6 +70,8 @@ def debtor_resolve(
     code = args.credit_code.strip().upper()
     if (bad := _code_error(code)) is not None:
         errors["debtor.credit_code"] = bad
+        if not Region.objects.filter(code=args.region.strip()).exists():
+            errors["debtor.region"] = f"未知的区划代码：{args.region}"
         return None
     found = Debtor.objects.select_related("region").filter(credit_code=code).first()
     if found is not None:
