@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from qitong.accounts.actor import actor_of
 from qitong.accounts.requests import user_of
 from qitong.accounts.roles import DESK_ROLES, Role
+from qitong.arrears.stats import arrears_stats
 from qitong.core import clock
 from qitong.core.access import role_required
 from qitong.core.bounds import whole_number
@@ -192,7 +193,8 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         name: sum(getattr(row, name) for row in rows)
         for name in ("departments", "desks", "specialists", "enterprises")
     }
-    context = {"region": region, "rows": rows, "totals": totals}
+    context: dict[str, Any] = {"region": region, "rows": rows, "totals": totals}
+    context["arrears"] = arrears_stats(actor_of(user_of(request)), top=5)  # 清欠进度, today
     return render(request, "dashboards/supervisor.html", {**context, **supervisor_context(request)})
 
 
