@@ -286,3 +286,20 @@ def test_import_errors_speak_the_sheets_words(b: Books, world: World) -> None:
     assert "第 2 行 债务人类型：应为：机关、事业单位、国有大型企业、大型企业、团体组织" in text
     assert "第 2 行 签订日期：应为日期，如 2025-07-01" in text
     assert "organ" not in text
+
+
+@pytest.mark.django_db
+def test_one_debtors_disclosure_prints_and_exports(b: Books, world: World) -> None:
+    claim = b.create()
+    b.create(
+        contract={"number": "K-1"},
+        debtor={"name": "昆都仑区财政局", "credit_code": credit_code(9600, region="150102")},
+    )
+    c = as_user(b.office)
+    page = c.get(f"/arrears/disclosure/?year=2025&debtor={claim.debtor_id}").content.decode()
+    assert "新城区住房和城乡建设局 2025 年度" in page and "昆都仑区财政局" not in page
+    rows = sheet(
+        c.get(f"/arrears/disclosure/?year=2025&debtor={claim.debtor_id}&format=xlsx").content
+    )
+    assert [r[0] for r in rows[1:]] == ["新城区住房和城乡建设局", "合计"]
+    assert c.get("/arrears/disclosure/?debtor=999999").status_code == 404

@@ -422,15 +422,25 @@ def stats(request: HttpRequest) -> HttpResponse:
 def disclosure_page(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     year, errors = _year(request)
+    raw = request.GET.get("debtor", "").strip()
+    one = debtors_visible_to(actor).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if raw and one is None:
+        raise Http404("out of scope")
     try:
-        found = disclosure(actor, year=year)
+        found = disclosure(actor, year=year, debtor=one.pk if one else None)
     except ValidationFailed as exc:
         errors.update(exc.fields)
-        found = disclosure(actor)
+        found = disclosure(actor, debtor=one.pk if one else None)
     if request.GET.get("format") == "xlsx" and not errors:
-        return _xlsx(export_disclosure(found), f"逾期未付中小企业款项_{found.year}年度.xlsx")
+        who = f"{one.name}_" if one else ""
+        return _xlsx(export_disclosure(found), f"逾期未付中小企业款项_{who}{found.year}年度.xlsx")
     return render(
         request,
         "arrears/disclosure.html",
-        {"disclosure": found, "errors": errors, "years": list(range(local_today().year, 2019, -1))},
+        {
+            "disclosure": found,
+            "errors": errors,
+            "years": list(range(local_today().year, 2019, -1)),
+            "debtor": one,
+        },
     )
