@@ -481,8 +481,8 @@ def test_a_complaint_ticket_opens_a_claim_with_its_clocks(b: Books, world: World
     assert got["tickets"][0]["id"] == ticket.pk
     # the sweep urges once when the transfer is late
     later = dt.date.fromisoformat(c["transfer_due"]) + dt.timedelta(days=1)
-    assert claims_sweep(later) == {"urged": 1}
-    assert claims_sweep(later) == {"urged": 0}
+    assert claims_sweep(later)["urged"] == 1
+    assert claims_sweep(later)["urged"] == 0
     office = as_user(region_office)
     path = f"/api/v1/arrears/claims/{got['id']}/actions"
     t = post(office, f"{path}/transfer_complaint", {"department": world.dept.pk}).json()
@@ -494,3 +494,25 @@ def test_a_complaint_ticket_opens_a_claim_with_its_clocks(b: Books, world: World
     handler = as_user(world.users["handler"])
     a = post(handler, f"{path}/answer_complaint", {"result": "已督促债务人制定还款计划"})
     assert a.status_code == 200 and a.json()["complaint"]["stage"] == "answered"
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_claim_is_reminded_once_after_thirty_days(b: Books, world: World) -> None:
+    from qitong.arrears.services import claims_sweep
+    from qitong.notifications.models import Notification
+
+    claim = b.create()
+    assert claims_sweep(local_today())["reminded"] == 0  # not due yet
+    later = local_today() + dt.timedelta(days=31)
+    from qitong.core import clock
+
+    with clock.frozen(clock.now() + dt.timedelta(days=31)):
+        assert claims_sweep(later)["reminded"] == 1
+        assert claims_sweep(later)["reminded"] == 0
+    claim.refresh_from_db()
+    assert claim.confirm_reminded and claim.state == "registered"
+    events = Event.objects.filter(subject_type="arrears.claim", subject_id=str(claim.pk))
+    assert [e.action for e in events] == ["create", "remind_confirmation"]
+    assert Notification.objects.filter(
+        user=world.users["handler"], kind="arrears_confirm_overdue"
+    ).exists()

@@ -150,6 +150,8 @@ class ClaimOut(BaseModel):
     in_litigation: bool
     plan: list[dict[str, Any]]
     confirm_due: dt.date | None = Field(description="债务人确认期限（条例第十六条）")
+    confirm_overdue: bool = Field(description="仍未确认且已过确认期限")
+    confirm_reminded: bool
     verified_at: dt.datetime | None
     complaint: ArrearsComplaintOut | None
     registered_at: dt.datetime

@@ -565,6 +565,23 @@ def _answer_complaint(ctx: ClaimAction) -> None:
     tell(ctx, creditor_users(claim), "arrears_complaint_answered", "投诉处理结果已答复。")
 
 
+@CLAIM.handles("remind_confirmation")
+def _remind_confirmation(ctx: ClaimAction) -> None:
+    claim = ctx.claim
+    if claim.confirm_due is not None and ctx.today <= claim.confirm_due:
+        raise ValidationFailed(
+            fields={"note": f"确认期限 {claim.confirm_due:%Y-%m-%d} 未到，无需催告（条例第十六条）"}
+        )
+    ctx.set(confirm_reminded=True)
+    ctx.payload["confirm_due"] = str(claim.confirm_due) if claim.confirm_due else ""
+    tell(
+        ctx,
+        department_staff(claim.department_id),
+        "arrears_confirm_overdue",
+        f"确认期限 {claim.confirm_due:%Y-%m-%d} 已过，请尽快核实确认该笔欠款（条例第十六条）。",
+    )
+
+
 @CLAIM.handles("complain")
 def _complain(ctx: ClaimAction) -> None:
     """The creditor's complaint becomes a 12345 ticket (反映问题 · 拖欠企业账款) linked to

@@ -163,6 +163,7 @@ class Claim(models.Model):
     dispute_from = models.CharField("争议前状态", max_length=20, blank=True)
     # 第十六条: the debtor confirms within 30 days of the request.
     confirm_due = models.DateField("确认期限", null=True, blank=True)
+    confirm_reminded = models.BooleanField("已催告确认", default=False)
     verified_at = models.DateTimeField("核实时间", null=True, blank=True)
     # The complaint's clocks (第二十四条、第二十五条), when a complaint opened the claim.
     complaint_accepted_on = models.DateField("投诉受理日期", null=True, blank=True)

@@ -112,6 +112,10 @@ def present(claim: Claim, actor: Actor, *, today: dt.date | None = None) -> dict
         "in_litigation": claim.in_litigation,
         "plan": claim.plan,
         "confirm_due": claim.confirm_due,
+        "confirm_overdue": claim.state == ClaimState.REGISTERED
+        and claim.confirm_due is not None
+        and today > claim.confirm_due,
+        "confirm_reminded": claim.confirm_reminded,
         "verified_at": claim.verified_at,
         "complaint": _complaint(claim, today),
         "registered_at": claim.registered_at,

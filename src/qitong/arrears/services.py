@@ -25,7 +25,7 @@ from qitong.arrears.selectors import claims_visible_to, may_register
 from qitong.arrears.states import ClaimState, FileKind
 from qitong.arrears.tally import claim_apply, claim_contribution
 from qitong.core import clock, idempotency
-from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from qitong.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from qitong.core.uploads import CheckedFile, check_uploads
 from qitong.core.workdays import LOCAL_TZ, load_calendar
 from qitong.directory.models import Department, Region
@@ -386,7 +386,8 @@ def claim_act(
 
 def claims_sweep(today: dt.date | None = None, *, limit: int = 500) -> dict[str, int]:
     """督办书 for a complaint not transferred within 10 working days, or not answered by its
-    result date, once per deadline. Idempotent: the deadline urged is stored."""
+    result date, once per deadline; a reminder to the debtor's department for a claim not
+    confirmed within 30 days (第十六条), once. Idempotent: what was done is stored."""
     from django.db.models import F, Q
 
     from qitong.arrears.handlers import CLAIMS
@@ -404,6 +405,16 @@ def claims_sweep(today: dt.date | None = None, *, limit: int = 500) -> dict[str,
         complaint_received_on__isnull=False, complaint_result_due__lt=today
     ).filter(not_urged | ~Q(complaint_urged_for=F("complaint_result_due")))
     done = 0
+    unconfirmed = Claim.objects.filter(
+        state=ClaimState.REGISTERED, confirm_due__lt=today, confirm_reminded=False
+    )
+    reminded = 0
+    for pk in unconfirmed.values_list("pk", flat=True)[:limit]:
+        try:
+            act(CLAIMS, pk=pk, action="remind_confirmation", actor=SYSTEM, user=None, data={})
+        except DomainError:  # changed since it was selected: the next sweep sees it
+            continue
+        reminded += 1
     for pk in list(late_transfer.values_list("pk", flat=True)[:limit]) + list(
         late_result.values_list("pk", flat=True)[:limit]
     ):
@@ -419,7 +430,7 @@ def claims_sweep(today: dt.date | None = None, *, limit: int = 500) -> dict[str,
         except (Conflict, NotFound):
             continue
         done += 1
-    return {"urged": done}
+    return {"urged": done, "reminded": reminded}
 
 
 def claim_get(actor: Actor, pk: int) -> Claim:

@@ -85,6 +85,10 @@ def complaint_pending(claim: Any) -> str | None:
     return None
 
 
+def not_reminded(claim: Any) -> str | None:
+    return "已催告债务人确认" if claim.confirm_reminded else None
+
+
 def no_open_complaint(claim: Any) -> str | None:
     if claim.complaint_accepted_on is not None and claim.complaint_answered_on is None:
         return "该欠款的投诉正在处理中"
@@ -207,6 +211,13 @@ class ExtendComplaintIn(Input):
 class AnswerComplaintIn(Input):
     result: str = Text("处理结果", rows=4, max_length=5000)
     hint: ClassVar[str] = "处理部门将处理结果告知投诉企业。"
+
+
+class RemindConfirmationIn(Input):
+    note: str = Text("催告说明", required=False, rows=2, max_length=1000)
+    hint: ClassVar[str] = (
+        "债务人应在收到确认请求后 30 日内确认欠款（条例第十六条），逾期未确认的催告一次。"
+    )
 
 
 class ComplainIn(Input):
@@ -347,6 +358,15 @@ CLAIM: Machine[Handler] = Machine(
             input=AnswerComplaintIn,
             guard=complaint_pending,
             public="投诉处理结果",
+        ),
+        transition(
+            "remind_confirmation",
+            "催告确认",
+            {C.REGISTERED},
+            STAY,
+            {**SUPERVISOR, **SYSTEM},
+            input=RemindConfirmationIn,
+            guard=not_reminded,
         ),
         transition(
             "complain",
