@@ -465,7 +465,7 @@ class DisclosureRowOut(BaseModel):
     publishes: str
     contracts: int = Field(description="年末逾期尚未支付中小企业款项的合同数量")
     amount: str = Field(description="年末逾期未付金额（元）")
-    claims: list[dict[str, Any]]
+    claims: list[dict[str, Any]] = Field(description="该债务人的逾期合同（仅按 debtor 查询时列出）")
 
 
 class DisclosureOut(BaseModel):

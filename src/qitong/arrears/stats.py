@@ -23,15 +23,13 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, Substr
+from django.db.models.functions import Least, Substr
 
 from qitong.accounts.actor import Actor
 from qitong.arrears.listing import ClaimFilter, claims_filtered
@@ -104,19 +102,6 @@ class ArrearsStats:
         return _rate(self.undisputed_repaid, self.undisputed_owed)
 
 
-def _repaid_by(as_of: dt.date) -> Subquery:
-    """Per claim: what was paid by the day and not refused by the creditor."""
-    return Subquery(
-        Repayment.objects.filter(claim=OuterRef("pk"), paid_on__lte=as_of)
-        .exclude(status=RepaymentStatus.REJECTED)
-        .order_by()
-        .values("claim")
-        .annotate(s=Sum("amount"))
-        .values("s"),
-        output_field=MONEY_OUT,
-    )
-
-
 def _median(histogram: list[tuple[int, int]]) -> float | None:
     total = sum(n for _, n in histogram)
     if total == 0:
@@ -160,25 +145,28 @@ def arrears_stats(
     scoped = claims_filtered(actor, base).filter(signed_on__lte=as_of).order_by()
     campaign = scoped.filter(in_litigation=False)
     current = as_of >= today
-    repaid_expr: Any = F("repaid") if current else Coalesce(_repaid_by(as_of), ZERO)
-    everything = campaign.annotate(paid=repaid_expr)
     written_off = Q(state=ClaimState.WRITTEN_OFF)
-    claims = everything.exclude(written_off)  # the figures; a write-off is counted apart
-    undisputed = ExpressionWrapper(F("owed") - F("disputed"), output_field=MONEY_OUT)
-    overdue = Q(due_on__lt=as_of) & ~Q(state=ClaimState.CLOSED) & Q(owed__gt=F("paid"))
-    totals = claims.aggregate(
-        claims=Count("pk"),
-        owed_sum=Sum("owed"),
-        repaid=Sum("paid"),
-        confirmed_sum=Sum("confirmed"),
-        undisputed_owed=Sum(undisputed),
-        undisputed_repaid=Sum(Least(F("paid"), undisputed)),
-        overdue_claims=Count("pk", filter=overdue),
-        overdue_balance=Sum(F("owed") - F("paid"), filter=overdue, output_field=MONEY_OUT),
-    )
-    gone = everything.filter(written_off).aggregate(
-        s=Sum(F("owed") - F("paid"), output_field=MONEY_OUT)
-    )
+    if current:
+        everything = campaign.annotate(paid=F("repaid"))
+        claims = everything.exclude(written_off)  # the figures; a write-off is counted apart
+        undisputed = ExpressionWrapper(F("owed") - F("disputed"), output_field=MONEY_OUT)
+        overdue = Q(due_on__lt=as_of) & ~Q(state=ClaimState.CLOSED) & Q(owed__gt=F("paid"))
+        totals = claims.aggregate(
+            claims=Count("pk"),
+            owed_sum=Sum("owed"),
+            repaid=Sum("paid"),
+            confirmed_sum=Sum("confirmed"),
+            undisputed_owed=Sum(undisputed),
+            undisputed_repaid=Sum(Least(F("paid"), undisputed)),
+            overdue_claims=Count("pk", filter=overdue),
+            overdue_balance=Sum(F("owed") - F("paid"), filter=overdue, output_field=MONEY_OUT),
+        )
+        gone = everything.filter(written_off).aggregate(
+            s=Sum(F("owed") - F("paid"), output_field=MONEY_OUT)
+        )
+        groups = None
+    else:
+        totals, gone, groups = _as_of(campaign, as_of)
     litigation = scoped.filter(in_litigation=True).aggregate(n=Count("pk"), owed_sum=Sum("owed"))
     owed = _money(totals["owed_sum"])
     repaid = _money(totals["repaid"])
@@ -217,10 +205,84 @@ def arrears_stats(
     )
     drill = _drill(base)
     stats.base_query = drill.query()
-    stats.by_region = _by_region(claims, drill)
-    stats.by_kind = _by_kind(claims, drill)
-    stats.largest_debtors = _largest(claims, drill, top)
+    if groups is None:
+        live = campaign.annotate(paid=F("repaid")).exclude(written_off)
+        stats.by_region = _by_region(live, drill)
+        stats.by_kind = _by_kind(live, drill)
+        stats.largest_debtors = _largest(live, drill, top)
+    else:
+        regions, kinds, debtors = groups
+        stats.by_region = _region_rows(sorted(regions.values(), key=lambda r: r["group"]), drill)
+        stats.by_kind = [
+            _row(k.value, k.label, kinds[k.value], drill.but(kind=k.value).query())
+            for k in DebtorKind
+            if k.value in kinds
+        ]
+        ranked = sorted(
+            (r for r in debtors.values() if r["owed_sum"] > r["paid_sum"]),
+            key=lambda r: (-(r["owed_sum"] - r["paid_sum"]), r["debtor"]),
+        )[:top]
+        stats.largest_debtors = [
+            _row(str(r["debtor"]), r["name"], r, drill.but(debtor=r["debtor"]).query())
+            for r in ranked
+        ]
     return stats
+
+
+def _as_of(campaign: QuerySet[Claim], as_of: dt.date) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """A past day's figures: what each claim had been paid by then (one grouped query over
+    the repayments), summed here over the claims' rows — a per-claim subquery referenced by
+    every sum would be evaluated once per sum and row."""
+    paid_by = dict(
+        Repayment.objects.filter(claim__in=campaign.values("pk"), paid_on__lte=as_of)
+        .exclude(status=RepaymentStatus.REJECTED)
+        .order_by()
+        .values("claim")
+        .annotate(s=Sum("amount"))
+        .values_list("claim", "s")
+    )
+    t = {k: Decimal(0) for k in ("owed_sum", "repaid", "confirmed_sum", "undisputed_owed")}
+    t |= {"undisputed_repaid": Decimal(0), "overdue_balance": Decimal(0)}
+    n = overdue_n = 0
+    written = Decimal(0)
+    regions: dict[Any, dict[str, Any]] = {}
+    kinds: dict[Any, dict[str, Any]] = {}
+    debtors: dict[Any, dict[str, Any]] = {}
+    rows = campaign.values_list(
+        "pk", "owed", "disputed", "confirmed", "due_on", "state", "region_code",
+        "debtor_kind", "debtor_id", "debtor__name",
+    )  # fmt: skip
+    for pk, owed, disputed, confirmed, due_on, state, region, kind, debtor, name in rows.iterator(
+        chunk_size=5000
+    ):
+        paid = Decimal(paid_by.get(pk) or 0)
+        if state == ClaimState.WRITTEN_OFF:
+            written += owed - paid
+            continue
+        n += 1
+        undisputed = owed - disputed
+        t["owed_sum"] += owed
+        t["repaid"] += paid
+        t["confirmed_sum"] += confirmed
+        t["undisputed_owed"] += undisputed
+        t["undisputed_repaid"] += min(paid, undisputed)
+        if due_on < as_of and state != ClaimState.CLOSED and owed > paid:
+            overdue_n += 1
+            t["overdue_balance"] += owed - paid
+        key = region if region.endswith("0000") else region[:4]
+        for bucket, k, extra in (
+            (regions, key, {}),
+            (kinds, kind, {}),
+            (debtors, debtor, {"debtor": debtor, "name": name}),
+        ):
+            r = bucket.setdefault(
+                k, {"group": k, "n": 0, "owed_sum": Decimal(0), "paid_sum": Decimal(0), **extra}
+            )
+            r["n"] += 1
+            r["owed_sum"] += owed
+            r["paid_sum"] += paid
+    totals: dict[str, Any] = {**t, "claims": n, "overdue_claims": overdue_n}
+    return totals, {"s": written}, (regions, kinds, debtors)
 
 
 def _drill(base: ClaimFilter) -> ClaimFilter:

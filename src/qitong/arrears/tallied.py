@@ -83,11 +83,14 @@ def tallies(actor: Actor, f: ClaimFilter) -> QuerySet[ClaimTally] | None:
 
 def not_yet_due(actor: Actor, f: ClaimFilter, today: dt.date) -> QuerySet[Claim]:
     """Claims still owed whose due date has not passed (through the claims' index)."""
-    return (
-        claims_filtered(actor, f.but(overdue=None))
-        .filter(outstanding=True, due_on__gte=today)
-        .order_by()
-    )
+    return claims_filtered(actor, f.but(overdue=None)).filter(pk__in=_due_from(today)).order_by()
+
+
+def _due_from(day: dt.date) -> Any:
+    """The ids of the claims still owed and due on `day` or later, through the due-date
+    index alone (few: the recent ones); the rest of a filter then narrows those rows, never
+    the other way round (SQLite would otherwise walk a kind's or a state's whole index)."""
+    return Claim.objects.filter(outstanding=True, due_on__gte=day).order_by().values("pk")
 
 
 SUMS = ("owed", "repaid", "balance", "disputed_amount")
@@ -166,7 +169,8 @@ def interest_today(
     early = (
         claims_filtered(actor, campaign)
         .exclude(state=ClaimState.WRITTEN_OFF)
-        .filter(due_day__gte=a)
+        .filter(pk__in=Claim.objects.filter(due_on__gte=day).order_by().values("pk"))
+        .order_by()
     )
     term = ExpressionWrapper(
         F("daily_rate") * (F("balance") * Value(a) - F("owed") * F("due_day") + F("paid_weighted")),
