@@ -25,7 +25,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from qitong.core.bounds import MAX_ID
@@ -213,8 +213,14 @@ def _day(raw: object) -> object:
     return value
 
 
-# A date query or body field: YYYY-MM-DD, 2000–2099.
-Day = Annotated[dt.date, BeforeValidator(_day)]
+# A date query or body field: YYYY-MM-DD, 2000–2099 (the document says so, so that a client
+# or a fuzzer reading it sends only what is accepted).
+DAY_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DAY_PATTERN}),
+]
 # An id in a path, a query or a body: 1 … MAX_ID (a larger one overflowed both databases).
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # An id in a JSON body: a JSON integer only (`true` was read as 1, "7" as 7).
