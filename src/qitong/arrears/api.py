@@ -36,8 +36,7 @@ from qitong.core.api import Day, Id, LazyList, Paged, json_body
 from qitong.core.errors import Forbidden, NotFound
 from qitong.core.uploads import decode_base64_uploads
 from qitong.core.workdays import local_today
-from qitong.workflow.api import ActionExtra, add_action_operations
-from qitong.workflow.inputs import inline_schema
+from qitong.workflow.api import add_action_operations, create_body_doc
 
 router = Router(tags=["清欠"])
 
@@ -59,14 +58,6 @@ StateName = Literal[
 KindName = Literal["organ", "institution", "soe_large", "large", "association"]
 LevelName = Literal["region", "city", "county"]
 ContractKindName = Literal["goods", "works", "services"]
-
-
-def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    schema = inline_schema(model)
-    schema.setdefault("properties", {})["attachments"] = inline_schema(ActionExtra)["properties"][
-        "attachments"
-    ]
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 # --- claims -----------------------------------------------------------------------------------
@@ -196,7 +187,7 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
         "债务人按统一社会信用代码登记（首次出现时新建）；债权企业须已在企业库登记。"
         "同一 Idempotency-Key 重试返回首次登记的欠款（200），不重复登记。"
     ),
-    openapi_extra=_body_doc(ClaimIn),
+    openapi_extra=create_body_doc(ClaimIn),
 )
 def create_claim(request: HttpRequest) -> Status:
     body = json_body(request)
@@ -291,7 +282,7 @@ def download_claim_file(request: HttpRequest, item_id: Id, file_id: Id) -> FileR
         "即“登记清偿”操作（repay）：超过未清偿余额、早于合同签订或晚于今天的清偿 422；"
         "返回欠款及新的余额。债权人确认后计为已清偿。"
     ),
-    openapi_extra=_body_doc(RepayIn),
+    openapi_extra=create_body_doc(RepayIn),
 )
 def create_repayment(request: HttpRequest, item_id: Id) -> Status:
     body = json_body(request)

@@ -30,7 +30,7 @@ from qitong.supervision.selectors import activities_visible_to, problems_visible
 from qitong.supervision.services import activity_create, class_limit, problem_act, problem_create
 from qitong.supervision.stats import ProblemStats, problem_stats, rectification_board
 from qitong.supervision.transitions import PROBLEM
-from qitong.workflow.api import ActionExtra, add_action_operations
+from qitong.workflow.api import add_action_operations, create_body_doc
 from qitong.workflow.inputs import inline_schema
 
 router = Router(tags=["督查问题"])
@@ -60,14 +60,6 @@ ActivityKindName = Literal[
     "patrol",
     "hotline_analysis",
 ]
-
-
-def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
-    schema = inline_schema(model)
-    schema.setdefault("properties", {})["attachments"] = inline_schema(ActionExtra)["properties"][
-        "attachments"
-    ]
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 # --- reference data ---------------------------------------------------------------------------
@@ -148,7 +140,7 @@ def activity_out(activity: Any) -> dict[str, Any]:
     "/supervision/activities",
     response={201: SupervisionActivityOut},
     summary="登记督查活动",
-    openapi_extra=_body_doc(ActivityIn),
+    openapi_extra=create_body_doc(ActivityIn),
 )
 def create_activity(request: HttpRequest) -> Status:
     body = json_body(request)
@@ -298,7 +290,7 @@ def problem_get(actor: Any, pk: int) -> Problem:
         "登记后状态为 registered；带 ticket 即工单“转为督查问题”（两边都记入台账）。"
         "同一 Idempotency-Key 重试返回首次登记的问题（200），不重复登记。"
     ),
-    openapi_extra=_body_doc(ProblemIn),
+    openapi_extra=create_body_doc(ProblemIn),
 )
 def create_problem(request: HttpRequest) -> Status:
     user = user_of(request)

@@ -36,6 +36,15 @@ class ActionExtra(BaseModel):
     )
 
 
+def create_body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a create endpoint: the input's schema plus attachments."""
+    schema = inline_schema(model)
+    schema.setdefault("properties", {})["attachments"] = inline_schema(ActionExtra)["properties"][
+        "attachments"
+    ]
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def action_body_schema(transition: Transition) -> dict[str, Any]:
     model = create_model(
         f"{transition.input.__name__}Body", __base__=(transition.input, ActionExtra)
