@@ -25,6 +25,7 @@ urlpatterns = [
     path("measures/<int:pk>/", views.measure, name="measure"),
     path("measures/<int:pk>/act/<slug:action>/", views.measure_act_view, name="measure_act"),
     path("reviews/", views.reviews, name="reviews"),
+    path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/act/<slug:action>/", views.report_act_view, name="report_act"),
     path("reports/<int:pk>/files/<int:file_id>/", views.report_file, name="report_file"),
     path("local-plans/", views.local_plans, name="local_plans"),

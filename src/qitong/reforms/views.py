@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -309,6 +309,25 @@ def _cells(row: Any, units: list[Any]) -> list[dict[str, Any] | None]:
 UNIT_TASK_RELATED = ("task__area", "task__lead_department", "unit__region", "plan")
 
 
+def _day(g: Any, name: str, errors: dict[str, str]) -> dt.date | None:
+    raw = g.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = "日期格式应为 YYYY-MM-DD"
+        return None
+
+
+def _dated(qs: Any, g: Any, errors: dict[str, str], lookups: dict[str, str]) -> Any:
+    """Narrow by the date filters named in `lookups` (query name → ORM lookup)."""
+    for name, lookup in lookups.items():
+        if (day := _day(g, name, errors)) is not None:
+            qs = qs.filter(**{lookup: day})
+    return qs
+
+
 @role_required(*READERS)
 def unit_tasks(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
@@ -331,6 +350,11 @@ def unit_tasks(request: HttpRequest) -> HttpResponse:
             errors["warning"] = "预警应为黄色、红色或正常"
     if text := g.get("q", "").strip()[:50]:
         qs = qs.filter(Q(task__number__icontains=text) | Q(task__title__icontains=text))
+    qs = _dated(qs, g, errors, {"due_from": "deadline__gte", "due_to": "deadline__lte"})
+    if done_to := _day(g, "done_to", errors):
+        qs = qs.filter(state=TaskState.DONE, done_on__lte=done_to)
+    if g.get("on_time") == "yes":  # done by its deadline (the assessment's 按期完成)
+        qs = qs.filter(state=TaskState.DONE, done_on__lte=F("deadline"))
     qs = qs.order_by("plan_id", "task__sort_order", "unit__sort_order")
     total = qs.count()
     p = pager(page_number(request), total, 50)
@@ -564,6 +588,43 @@ def reviews(request: HttpRequest) -> HttpResponse:
         for r in mine[p.offset : p.offset + p.size]
     ]
     return render(request, "reforms/reviews.html", {"rows": rows, "pager": p, "q": request.GET})
+
+
+@role_required(*READERS)
+def reports(request: HttpRequest) -> HttpResponse:
+    """Every progress report the reader may see, filtered (what an assessment's report
+    figures drill down to: a unit's reports for periods ending in a quarter)."""
+    actor = _actor(request)
+    g = request.GET
+    errors: dict[str, str] = {}
+    qs = reports_visible_to(actor).filter(source__isnull=True)
+    if unit := g.get("unit", "").strip():
+        qs = qs.filter(unit__code=unit)
+    qs = _dated(qs, g, errors, {"period_from": "period_end__gte", "period_to": "period_end__lte"})
+    if state := g.get("state", "").strip():
+        if state in ReportState.values:
+            qs = qs.filter(state=state)
+        else:
+            errors["state"] = "未知的状态"
+    if (on_time := g.get("on_time", "")) in ("yes", "no"):
+        qs = qs.filter(on_time=on_time == "yes")
+    if (returned := g.get("returned", "")) in ("yes", "no"):
+        qs = qs.filter(returned_count__gt=0) if returned == "yes" else qs.filter(returned_count=0)
+    qs = qs.select_related("unit", "unit_task__task", "measure").order_by("-period_end", "-id")
+    total = qs.count()
+    p = pager(page_number(request), total, 50)
+    return render(
+        request,
+        "reforms/reports.html",
+        {
+            "rows": list(qs[p.offset : p.offset + p.size]),
+            "pager": p,
+            "q": g,
+            "errors": errors,
+            "states": ReportState.choices,
+            "query": g.urlencode(),
+        },
+    )
 
 
 @role_required(*READERS)

@@ -96,6 +96,7 @@ class TicketListForm(forms.Form):
     desk = forms.TypedChoiceField(label="受理专席", required=False, coerce=int, empty_value=None)
     warning = forms.ChoiceField(label="预警", required=False, choices=ANY + WARNINGS)
     overdue = forms.ChoiceField(label="已超期", required=False, choices=YES_NO)
+    replied_late = forms.ChoiceField(label="超期答复", required=False, choices=YES_NO)
     created_from = forms.DateField(label="登记日期从", required=False, widget=_date_input())
     created_to = forms.DateField(label="登记日期至", required=False, widget=_date_input())
     satisfaction = forms.ChoiceField(label="满意度", required=False, choices=ANY + SATISFACTION)
@@ -150,7 +151,7 @@ class TicketListForm(forms.Form):
 
     FILTER_BAR = (
         "state", "type", "category", "urgency", "channel", "city", "department", "desk",
-        "warning", "overdue", "satisfaction", "created_from", "created_to",
+        "warning", "overdue", "replied_late", "satisfaction", "created_from", "created_to",
     )  # fmt: skip
 
     def bar(self) -> list[forms.BoundField]:
@@ -231,6 +232,8 @@ def ticket_list(*, user: User, actor: Actor, filters: dict[str, Any]) -> QuerySe
     if filters.get("overdue"):
         late = overdue(now)
         qs = qs.filter(late) if filters["overdue"] == "yes" else qs.exclude(late)
+    if filters.get("replied_late"):  # answered after the reply deadline (考核: 超期答复)
+        qs = qs.filter(replied_on_time=filters["replied_late"] != "yes")
     if filters.get("created_from"):
         qs = qs.filter(created_at__gte=_day_start(filters["created_from"]))
     if filters.get("created_to"):

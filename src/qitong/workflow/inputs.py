@@ -336,10 +336,11 @@ def Flag(label: str, *, required: bool = False, invalid: str = "", hint: str = "
 MAX_MONEY = Decimal("99999999999999.99")  # 16 digits, 2 after the point (元)
 
 
-def Money(label: str, *, required: bool = True, hint: str = "") -> Any:
+def Money(label: str, *, required: bool = True, hint: str = "", noun: str = "金额（元）") -> Any:
     """An amount in 元 with at most two decimals, not negative: a JSON number or a string of
-    digits ("2420000", "2420000.50"); never a boolean, never "2.4e6" or "242万"."""
-    invalid = f"{label}应为不小于 0 的金额（元），最多两位小数"
+    digits ("2420000", "2420000.50"); never a boolean, never "2.4e6" or "242万". `noun`
+    names another non-negative quantity with two decimals (a score, a count)."""
+    invalid = f"{label}应为不小于 0 的{noun}，最多两位小数"
 
     def parse(raw: object) -> object:
         if raw in (None, ""):
@@ -362,7 +363,9 @@ def Money(label: str, *, required: bool = True, hint: str = "") -> Any:
             raise _fail("required", f"请填写{label}")
         return value
 
-    widget = Widget("number", label, required, hint=hint or "单位：元", record=True)
+    widget = Widget(
+        "number", label, required, hint=hint or ("单位：元" if "元" in noun else ""), record=True
+    )
     return _field(None, widget, BeforeValidator(parse), AfterValidator(check))
 
 

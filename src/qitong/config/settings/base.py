@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "qitong.reforms",
     "qitong.supervision",
     "qitong.arrears",
+    "qitong.appraisal",
     "qitong.routing",
     "qitong.dashboards",
     "qitong.demo",

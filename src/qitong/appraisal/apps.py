@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class AppraisalConfig(AppConfig):
+    name = "qitong.appraisal"
+    label = "appraisal"
+    verbose_name = "考核评估"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from qitong.appraisal import handlers  # noqa: F401 # the machines' handlers register
