@@ -102,7 +102,7 @@ class _Checker:
         out: dict[str, Any] = {}
         default_direction = SOURCES[source].direction if source in SOURCES else Direction.UP
         direction = p.get("direction") or default_direction
-        if direction not in Direction.values:
+        if not isinstance(direction, str) or direction not in Direction.values:
             self.fail(f"{path}.params.direction", "方向应为 up（越高越好）或 down（越低越好）")
         out["direction"] = direction
         if rule == RuleKind.LINEAR:
@@ -196,7 +196,7 @@ class _Checker:
             node["children"] = self.siblings(children, f"{path}.children", level + 1)
             return node
         node["source"] = self.source(d.get("source"), path)
-        rule = d.get("rule")
+        rule = d.get("rule") if isinstance(d.get("rule"), str) else ""
         if rule not in WEIGHTED_RULES:
             self.fail(
                 f"{path}.rule", "评分规则应为 linear、frontier、rank 或 steps（加减分项另列）"
@@ -205,7 +205,7 @@ class _Checker:
         node["rule"] = rule
         node["params"] = self.params(str(rule), d.get("params"), path, node["source"])
         missing = d.get("missing") or Missing.EXCLUDE
-        if missing not in Missing.values:
+        if not isinstance(missing, str) or missing not in Missing.values:
             self.fail(f"{path}.missing", "无数据时应为 exclude、full 或 zero")
         node["missing"] = missing
         return node
@@ -227,7 +227,7 @@ class _Checker:
         name = _text(d.get("name"), 100)
         if name is None:
             self.fail(f"{path}.name", "请填写加减分项名称")
-        rule = d.get("rule")
+        rule = d.get("rule") if isinstance(d.get("rule"), str) else ""
         if rule not in ADJUSTMENT_RULES:
             self.fail(f"{path}.rule", "加减分项的规则应为 deduction（扣分）或 bonus（加分）")
             rule = ""
@@ -279,7 +279,7 @@ def check_scheme(data: dict[str, Any]) -> dict[str, Any]:
     """The posted scheme, normalised; ValidationFailed naming every bad field at once."""
     errors: dict[str, str] = {}
     scope = data.get("scope")
-    if scope not in UnitScope.values:
+    if not isinstance(scope, str) or scope not in UnitScope.values:
         errors["scope"] = "考核对象应为 territorial（盟市）或 department（自治区部门）"
         scope = UnitScope.TERRITORIAL
     checker = _Checker(str(scope))
