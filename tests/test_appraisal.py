@@ -287,3 +287,27 @@ def test_api_scheme_422_names_the_path(a: Assessment) -> None:
         "/api/v1/appraisal/schemes", city_scheme_body(code="ok"), content_type="application/json"
     )
     assert r.status_code == 201 and r.json()["indicators"][0]["children"][0]["code"] == "A1"
+
+
+# --- the lists the figures drill down to -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_drill_down_lists_take_the_new_filters(a: Assessment, world: World) -> None:
+    from tests.reform_factories import reforms
+
+    r = reforms(world, tasks=3, deadline=dt.date(2023, 12, 31))
+    office = as_user(r.office)
+    due = office.get("/reforms/unit-tasks/?unit=150100&due_from=2023-10-01&due_to=2023-12-31")
+    assert due.status_code == 200 and due.context["pager"].total == 3
+    none = office.get("/reforms/unit-tasks/?unit=150100&due_from=2023-10-01&on_time=yes")
+    assert none.context["pager"].total == 0
+    bad = office.get("/reforms/unit-tasks/?due_from=2023-13-01")
+    assert "日期格式应为 YYYY-MM-DD" in bad.content.decode()
+    reports = office.get("/reforms/reports/?unit=150100&period_from=2023-10-01&on_time=yes")
+    assert reports.status_code == 200 and "进展报告" in reports.content.decode()
+    ticket_in_state(world, S.DISPATCHED)  # not answered yet: neither late nor on time
+    lead = as_user(world.users["desk_lead"])
+    assert lead.get("/tickets/").context["pager"].total == 1
+    assert lead.get("/tickets/?replied_late=yes").context["pager"].total == 0
+    assert lead.get("/tickets/?replied_late=no").context["pager"].total == 0
