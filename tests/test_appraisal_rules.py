@@ -268,3 +268,11 @@ def test_quarter_arithmetic() -> None:
     assert quarter_of(dt.date(2026, 12, 4)) == Quarter(2026, 4)
     assert Quarter(2026, 1).previous() == Quarter(2025, 4)
     assert Quarter(2026, 3).label == "2026年第三季度"
+
+
+def test_a_unit_without_any_data_is_not_ranked_or_graded() -> None:
+    by_unit = {"甲": {"A1": 90, "A2": 90, "B1": 90}, "乙": {"A1": None, "A2": None, "B1": None}}
+    got = {r.unit: r for r in score_round(PLAN, by_unit)}
+    assert (got["甲"].rank, got["甲"].grade) == (1, "好")
+    assert (got["乙"].rank, got["乙"].grade, got["乙"].has_data) == (0, "无数据", False)
+    assert [r.unit for r in score_round(PLAN, by_unit)] == ["甲", "乙"]

@@ -305,7 +305,7 @@ def get_results(request: HttpRequest, item_id: Id) -> dict[str, Any]:
     rnd = round_get(actor, item_id)
     plan = Plan.of(presenters.plan_of(rnd))
     ranked = presenters.shows_rank(rnd, actor)
-    rows = results_visible_to(actor, rnd).order_by("rank", "unit__sort_order")
+    rows = results_visible_to(actor, rnd).order_by("position")
     return {
         "round": presenters.present_round(rnd, actor),
         "results": [presenters.present_result(r, plan, ranked=ranked) for r in rows],

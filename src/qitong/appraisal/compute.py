@@ -91,8 +91,10 @@ def rescore(rnd: Round, snapshot: dict[str, Any] | None = None) -> list[RoundUni
         row: {code: figure.get("value") for code, figure in row.inputs.items()} for row in rows
     }
     results = score_round(plan, by_unit, rnd.bands or DEFAULT_BANDS)
-    for r in results:
+    ordered = sorted(results, key=lambda r: (r.rank == 0, r.rank, r.unit.unit.sort_order))
+    for position, r in enumerate(ordered, start=1):
         row = r.unit
+        row.position = position
         row.scores = {
             code: {"score": n.score, "explain": n.explain, "points": n.points}
             for code, n in r.nodes.items()
@@ -100,9 +102,9 @@ def rescore(rnd: Round, snapshot: dict[str, Any] | None = None) -> list[RoundUni
         row.weighted, row.bonus, row.deduction = _d(r.weighted), _d(r.bonus), _d(r.deduction)
         row.total, row.rank, row.grade = _d(r.total), r.rank, r.grade
     RoundUnit.objects.bulk_update(
-        rows, ["scores", "weighted", "bonus", "deduction", "total", "rank", "grade"]
+        rows, ["scores", "weighted", "bonus", "deduction", "total", "rank", "grade", "position"]
     )
-    return sorted(rows, key=lambda row: (row.rank, row.unit.sort_order))
+    return sorted(rows, key=lambda row: row.position)
 
 
 def totals(rows: list[RoundUnit]) -> dict[str, str]:

@@ -139,7 +139,7 @@ def _publish(ctx: Action[Round]) -> None:
             fields={"note": f"异议期至 {rnd.objection_due:%Y-%m-%d} 截止，提前发布须说明理由"}
         )
     ctx.set(published_at=ctx.now, publish_note=args.note)
-    rows = list(rnd.units.select_related("unit").order_by("rank", "unit__sort_order"))
+    rows = list(rnd.units.select_related("unit").order_by("position"))
     ctx.payload["ranking"] = _ranking(rows)
     if rnd.corrects_id is not None:
         ctx.payload["supersedes"] = rnd.corrects_id

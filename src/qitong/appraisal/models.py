@@ -201,13 +201,14 @@ class RoundUnit(models.Model):
     bonus = models.DecimalField("加分", max_digits=6, decimal_places=2, default=0)
     deduction = models.DecimalField("扣分", max_digits=6, decimal_places=2, default=0)
     total = models.DecimalField("总分", max_digits=6, decimal_places=2, default=0)
-    rank = models.PositiveSmallIntegerField("排名", default=0)
+    rank = models.PositiveSmallIntegerField("排名", default=0)  # 0: not ranked (no data)
     grade = models.CharField("等次", max_length=10, blank=True)
+    position = models.PositiveSmallIntegerField("顺序", default=0)  # by rank, the unranked last
 
     class Meta:
         verbose_name = "单位得分"
         verbose_name_plural = verbose_name
-        ordering = ["round", "rank", "unit__sort_order"]
+        ordering = ["round", "position"]
         constraints = [
             models.UniqueConstraint(fields=["round", "unit"], name="appraisal_round_unit")
         ]

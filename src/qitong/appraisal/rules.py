@@ -18,6 +18,7 @@ from typing import Any
 
 from qitong.appraisal.states import Direction, Missing, RuleKind
 
+NO_DATA = "无数据"
 DEFAULT_BANDS: list[dict[str, Any]] = [
     {"label": "好", "min": 90},
     {"label": "较好", "min": 80},
@@ -259,8 +260,9 @@ class UnitResult:
     deduction: float
     total: float
     nodes: dict[str, NodeResult]
-    rank: int = 0
+    rank: int = 0  # 0: not ranked (no data on any indicator)
     grade: str = ""
+    has_data: bool = True
 
 
 def _mean(node: Node, scores: dict[str, NodeResult]) -> NodeResult:
@@ -316,7 +318,9 @@ def score_unit(
     if plan.deduction_cap is not None:
         deduction = min(deduction, plan.deduction_cap)
     total = max(0.0, weighted + bonus - deduction)
-    return UnitResult(unit, r2(weighted), r2(bonus), r2(deduction), r2(total), scores)
+    result = UnitResult(unit, r2(weighted), r2(bonus), r2(deduction), r2(total), scores)
+    result.has_data = root.score is not None
+    return result
 
 
 def peers_of(
@@ -344,11 +348,15 @@ def score_round(
     bands: Sequence[Mapping[str, Any]] = DEFAULT_BANDS,
 ) -> list[UnitResult]:
     """Every unit's result, ranked by total (competition ranking: ties share the rank) and
-    graded by the bands."""
+    graded by the bands. A unit without data on any weighted indicator (no ticket, no task,
+    no problem in the quarter) is not ranked or graded: it is listed last as 无数据."""
     peers = peers_of(plan, by_unit)
     results = [score_unit(plan, unit, values, peers) for unit, values in by_unit.items()]
-    totals = [r.total for r in results]
+    totals = [r.total for r in results if r.has_data]
     for r in results:
-        r.rank = rank_of(r.total, totals, direction=Direction.UP)
-        r.grade = grade_of(r.total, bands)
-    return sorted(results, key=lambda r: (r.rank, str(r.unit)))
+        if r.has_data:
+            r.rank = rank_of(r.total, totals, direction=Direction.UP)
+            r.grade = grade_of(r.total, bands)
+        else:
+            r.rank, r.grade = 0, NO_DATA
+    return sorted(results, key=lambda r: (r.rank == 0, r.rank, str(r.unit)))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from qitong.demo.appraisal import load_demo_appraisal
 from qitong.demo.arrears import load_demo_arrears
 from qitong.demo.dispatch import load_demo_catalogue
 from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
@@ -43,6 +44,11 @@ class Command(BaseCommand):
             action="store_true",
             help="不生成清欠演示数据（2022 年案例、约 400 笔欠款及清偿）",
         )
+        parser.add_argument(
+            "--no-appraisal",
+            action="store_true",
+            help="不生成考核评估演示数据（两套指标体系、五个季度的考核）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
@@ -58,6 +64,9 @@ class Command(BaseCommand):
                 result.created[label] = n
         if not options["no_arrears"]:
             for label, n in load_demo_arrears(self.stdout.write).items():
+                result.created[label] = n
+        if not options["no_appraisal"]:
+            for label, n in load_demo_appraisal(self.stdout.write).items():
                 result.created[label] = n
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
