@@ -8,7 +8,7 @@ call; bad input is a 422 naming the field and changes nothing.
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel
@@ -310,6 +310,46 @@ def get_results(request: HttpRequest, item_id: Id) -> dict[str, Any]:
         "round": presenters.present_round(rnd, actor),
         "results": [presenters.present_result(r, plan, ranked=ranked) for r in rows],
     }
+
+
+def _report(request: HttpRequest, item_id: int, ext: str) -> HttpResponse:
+    from django.utils.http import content_disposition_header
+
+    from qitong.appraisal.reports import report_pdf, report_xlsx
+    from qitong.directory.excel.workbook import XLSX_CONTENT_TYPE
+
+    actor = actor_of(user_of(request))
+    rnd = round_get(actor, item_id)
+    if not presenters.shows_rank(rnd, actor):
+        raise NotFound()
+    body, kind = (
+        (report_pdf(rnd), "application/pdf")
+        if ext == "pdf"
+        else (report_xlsx(rnd), XLSX_CONTENT_TYPE)
+    )
+    response = HttpResponse(body, content_type=kind)
+    name = f"{rnd.scheme.name}-{rnd.period}.{ext}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@router.get(
+    "/appraisal/rounds/{item_id}/report.pdf",
+    summary="考核报告（PDF：封面、排名、各单位得分页）",
+    description="已发布的考核范围内所有人可下载；发布前仅考核人员和管理员、审计员。",
+    response={200: None},
+)
+def get_report_pdf(request: HttpRequest, item_id: Id) -> HttpResponse:
+    return _report(request, item_id, "pdf")
+
+
+@router.get(
+    "/appraisal/rounds/{item_id}/report.xlsx",
+    summary="考核数据（Excel：排名、各指标得分及数据、加减分、异议）",
+    response={200: None},
+)
+def get_report_xlsx(request: HttpRequest, item_id: Id) -> HttpResponse:
+    return _report(request, item_id, "xlsx")
 
 
 # --- objections -------------------------------------------------------------------------------

@@ -9,3 +9,7 @@ class AppraisalConfig(AppConfig):
 
     def ready(self) -> None:
         from qitong.appraisal import handlers  # noqa: F401 # the machines' handlers register
+        from qitong.appraisal.navigation import APPRAISAL_NAVIGATION
+        from qitong.core import navigation
+
+        navigation.register_app(APPRAISAL_NAVIGATION)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("reforms/", include("qitong.reforms.urls")),
     path("supervision/", include("qitong.supervision.urls")),
     path("arrears/", include("qitong.arrears.urls")),
+    path("appraisal/", include("qitong.appraisal.urls")),
     path("public/", include((public_urlpatterns, "public"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

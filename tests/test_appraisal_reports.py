@@ -1,0 +1,136 @@
+"""The round's report and pages (issue 15): the PDF read back as text and images (poppler), the
+Excel workbook's figures, who may download them, and the round and scorecard pages as the
+assessor and as a unit."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from qitong.appraisal.models import Round, RoundUnit
+from tests.appraisal_factories import Assessment, as_user, assessment
+from tests.factories import World
+
+POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")
+
+
+@pytest.fixture
+def a(world: World) -> Assessment:
+    return assessment(world)
+
+
+def published(a: Assessment) -> Round:
+    rnd = a.act(a.round(), "compute")
+    rnd = a.act(rnd, "record_value", unit=a.hohhot.pk, indicator="A2", value="90", evidence="调查")
+    rnd = a.act(rnd, "record_value", unit=a.baotou.pk, indicator="A2", value="70", evidence="调查")
+    rnd = a.act(a.act(rnd, "open_review"), "publish", note="各单位已确认")
+    return rnd
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdftoppm) is not installed")
+def test_the_pdf_shows_the_ranking_in_chinese_with_embedded_fonts(
+    a: Assessment, tmp_path: Path
+) -> None:
+    rnd = published(a)
+    r = as_user(a.world.users["supervisor"]).get(f"/appraisal/rounds/{rnd.pk}/report.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "盟市营商环境季度考核" in text and "排名" in text
+    ranking = text[text.index("排名") :]
+    assert ranking.index("呼和浩特市") < ranking.index("包头市")  # 90 before 70
+    fonts = subprocess.run(
+        ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    cjk = [line for line in fonts.splitlines() if "CJK" in line or "Noto" in line]
+    assert cjk and all(" yes " in line for line in cjk)  # embedded
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "p")],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == 2 and all(p.stat().st_size > 1000 for p in pages)
+
+
+@pytest.mark.django_db
+def test_the_workbook_holds_every_figure(a: Assessment) -> None:
+    rnd = published(a)
+    r = as_user(a.office).get(f"/api/v1/appraisal/rounds/{rnd.pk}/report.xlsx")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.content))
+    assert wb.sheetnames == ["排名", "指标得分", "加减分", "异议"]
+    ranking = list(wb["排名"].iter_rows(min_row=3, values_only=True))
+    assert [row[1] for row in ranking] == ["呼和浩特市", "包头市"]
+    hohhot = RoundUnit.objects.get(round=rnd, unit=a.hohhot)
+    assert ranking[0][2] == float(hohhot.total)
+    scores = list(wb["指标得分"].iter_rows(min_row=2, values_only=True))
+    assert len(scores) == 2 * 4  # two units × four leaves
+    a2 = next(s for s in scores if s[0] == "呼和浩特市" and s[1] == "A2")
+    assert a2[5] == 90 and a2[9] == 90
+
+
+@pytest.mark.django_db
+def test_the_report_waits_for_publication_for_the_units(a: Assessment) -> None:
+    rnd = a.reviewed()
+    unit = as_user(a.coordinator)
+    assert unit.get(f"/appraisal/rounds/{rnd.pk}/report.xlsx").status_code == 404
+    assert unit.get(f"/api/v1/appraisal/rounds/{rnd.pk}/report.pdf").status_code == 404
+    assert as_user(a.office).get(f"/appraisal/rounds/{rnd.pk}/report.xlsx").status_code == 200
+
+
+@pytest.mark.django_db
+def test_round_page_as_the_assessor_and_as_a_unit(a: Assessment) -> None:
+    rnd = a.reviewed()
+    office = as_user(a.office).get(f"/appraisal/rounds/{rnd.pk}/")
+    page = office.content.decode()
+    assert office.status_code == 200
+    assert "呼和浩特市" in page and "包头市" in page and "发布结果" in page
+    unit = as_user(a.coordinator).get(f"/appraisal/rounds/{rnd.pk}/").content.decode()
+    assert "呼和浩特市" in unit and "包头市" not in unit and "发布结果" not in unit
+    assert "公示期间各单位只能看到本单位的得分" in unit
+    card = as_user(a.coordinator).get(f"/appraisal/rounds/{rnd.pk}/units/{a.hohhot.pk}/")
+    assert card.status_code == 200 and "提出异议" in card.content.decode()
+    other = as_user(a.coordinator).get(f"/appraisal/rounds/{rnd.pk}/units/{a.baotou.pk}/")
+    assert other.status_code == 404
+
+
+@pytest.mark.django_db
+def test_objecting_on_the_page_with_evidence_and_upholding(a: Assessment) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rnd = a.reviewed()
+    unit = as_user(a.coordinator)
+    url = f"/appraisal/rounds/{rnd.pk}/units/{a.hohhot.pk}/object/"
+    bad = unit.post(url, {"indicator": "", "reason": ""})
+    assert bad.status_code == 400 and "请" in bad.content.decode()
+    evidence = SimpleUploadedFile(
+        "调查报告.pdf", b"%PDF-1.4\n%survey\n", content_type="application/pdf"
+    )
+    r = unit.post(url, {"indicator": "A2", "reason": "调查得分应为 80 分", "attachments": evidence})
+    assert r.status_code == 302
+    objection = rnd.objections.get()
+    assert objection.files.count() == 1
+    before = RoundUnit.objects.get(round=rnd, unit=a.hohhot).total
+    office = as_user(a.office)
+    r = office.post(
+        f"/appraisal/objections/{objection.pk}/act/uphold/",
+        {
+            "uphold-corrected_value": "80",
+            "uphold-decision": "属实",
+            "uphold-version": objection.version,
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    after = RoundUnit.objects.get(round=rnd, unit=a.hohhot).total
+    assert after > before
+    page = office.get(f"/appraisal/rounds/{rnd.pk}/").content.decode()
+    assert f"{before} → {after}" in page
