@@ -134,3 +134,46 @@ def test_objecting_on_the_page_with_evidence_and_upholding(a: Assessment) -> Non
     assert after > before
     page = office.get(f"/appraisal/rounds/{rnd.pk}/").content.decode()
     assert f"{before} → {after}" in page
+
+
+def _rows(*rows: tuple[str, ...]) -> dict[str, str]:
+    fields = ("level", "code", "name", "weight", "source", "rule", "params", "missing")
+    out = {}
+    for i, row in enumerate(rows):
+        for name, value in zip(fields, row, strict=False):
+            out[f"rows-{i}-{name}"] = value
+    return out
+
+
+@pytest.mark.django_db
+def test_the_scheme_editor_names_the_bad_row_then_saves_a_version(a: Assessment) -> None:
+    from qitong.appraisal.models import Scheme
+
+    office = as_user(a.office)
+    head = {"code": "ed", "name": "编辑器体系", "scope": "territorial", "objection_days": "5",
+            "bands": "好 90\n较好 80\n一般 70\n较差 0"}  # fmt: skip
+    rows = [
+        ("1", "A", "政务服务", "100"),
+        ("2", "A1", "响应率", "60", "hotline.response_rate", "linear", "floor=80 target=100"),
+        ("2", "A2", "满意率", "30", "hotline.satisfaction_rate", "frontier", ""),
+        ("A", "K1", "问责扣分", "", "supervision.accountability", "deduction", "per=2 cap=6"),
+    ]
+    bad = office.post("/appraisal/schemes/new/", {**head, **_rows(*rows)})
+    assert bad.status_code == 400
+    page = bad.content.decode()
+    assert "下级权重：同一上级下的一级指标权重之和应为 100，现为 90" in page
+    assert not Scheme.objects.filter(code="ed").exists()
+    rows[2] = ("2", "A2", "满意率", "40", "hotline.satisfaction_rate", "frontier", "")
+    ok = office.post("/appraisal/schemes/new/", {**head, **_rows(*rows)})
+    assert ok.status_code == 302
+    first = Scheme.objects.get(code="ed")
+    assert first.indicators.get(code="A1").params["floor"] == 80
+    revised = office.post(
+        f"/appraisal/schemes/{first.pk}/revise/",
+        {**head, "name": "编辑器体系（修订）", **_rows(*rows)},
+    )
+    assert revised.status_code == 302
+    assert Scheme.objects.get(code="ed", version=2).replaces_id == first.pk
+    form = office.get(f"/appraisal/schemes/{first.pk}/revise/").content.decode()
+    assert 'value="floor=80 target=100"' in form and 'value="per=2 cap=6"' in form
+    assert as_user(a.coordinator).get("/appraisal/schemes/new/").status_code == 404

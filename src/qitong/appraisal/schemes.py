@@ -474,3 +474,146 @@ def snapshot_of(scheme: Scheme) -> dict[str, Any]:
         "bonus_cap": None if scheme.bonus_cap is None else float(scheme.bonus_cap),
         "deduction_cap": None if scheme.deduction_cap is None else float(scheme.deduction_cap),
     }
+
+
+# --- the editor's rows --------------------------------------------------------------------------
+# The page edits a scheme as a flat table, one row per indicator in tree order (level 1–3, or
+# "A" for a deduction/bonus item), its rule's parameters as text ("floor=60 target=100",
+# "bands=95:100,90:90 otherwise=40", "per=2 cap=6"); the rows become the tree the API takes.
+
+ROW_FIELDS = ("level", "code", "name", "weight", "source", "rule", "params", "missing")
+
+
+def params_text(params: dict[str, Any]) -> str:
+    parts = []
+    for key, value in params.items():
+        if value is None or (key == "direction" and (value == Direction.UP or "per" in params)):
+            continue
+        if key == "bands":
+            value = ",".join(f"{b['bound']:g}:{b['score']:g}" for b in value)
+        elif isinstance(value, float):
+            value = f"{value:g}"
+        parts.append(f"{key}={value}")
+    return " ".join(parts)
+
+
+def parse_params(text: str) -> dict[str, Any] | str:
+    """The parameters typed on the page, or the reason they cannot be read."""
+    out: dict[str, Any] = {}
+    for part in re.split(r"[\s,，;；]+(?=[a-z_]+=)|\s+", text.strip()):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not re.fullmatch(r"[a-z_]+", key):
+            return f"无法识别“{part}”：参数应写成 名称=值，如 floor=60 target=100"
+        if key == "bands":
+            bands = []
+            for item in value.split(","):
+                bound, colon, score = item.partition(":")
+                if not colon:
+                    return "分档写成 bands=界值:得分,界值:得分，如 bands=95:100,90:90"
+                bands.append({"bound": bound, "score": score})
+            out[key] = bands
+        else:
+            out[key] = value
+    return out
+
+
+def rows_of(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
+    """A scheme's tree as the editor's rows."""
+    rows: list[dict[str, Any]] = []
+
+    def walk(nodes: list[dict[str, Any]], level: int) -> None:
+        for n in nodes:
+            rows.append(
+                {
+                    "level": str(level),
+                    "code": n["code"],
+                    "name": n["name"],
+                    "weight": f"{n['weight']:g}",
+                    "source": n.get("source", ""),
+                    "rule": n.get("rule", ""),
+                    "params": params_text(n.get("params") or {}),
+                    "missing": n.get("missing", ""),
+                }
+            )
+            walk(n.get("children", []), level + 1)
+
+    walk(snapshot["indicators"], 1)
+    for a in snapshot["adjustments"]:
+        rows.append({"level": "A", "code": a["code"], "name": a["name"], "weight": "",
+                     "source": a["source"], "rule": a["rule"], "params": params_text(a["params"]),
+                     "missing": ""})  # fmt: skip
+    return rows
+
+
+def tree_of(
+    rows: list[dict[str, str]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, int], dict[int, str]]:
+    """The rows as (indicators, adjustments), with each node's API path → its row, and the
+    rows that cannot be placed (a level-3 row with no level-2 row above it…) with why."""
+    indicators: list[dict[str, Any]] = []
+    adjustments: list[dict[str, Any]] = []
+    paths: dict[str, int] = {}
+    problems: dict[int, str] = {}
+    stack: list[tuple[dict[str, Any], str]] = []  # (node, path) of the open ancestors
+    for i, row in enumerate(rows):
+        params = parse_params(row.get("params", ""))
+        if isinstance(params, str):
+            problems[i] = params
+            params = {}
+        node: dict[str, Any] = {
+            "code": row.get("code", "").strip(),
+            "name": row.get("name", "").strip(),
+        }
+        if row.get("level") == "A":
+            node |= {"rule": row.get("rule", ""), "source": row.get("source", ""), "params": params}
+            paths[f"adjustments.{len(adjustments)}"] = i
+            adjustments.append(node)
+            continue
+        try:
+            level = int(row.get("level", ""))
+        except ValueError:
+            problems[i] = "请选择层级"
+            continue
+        node["weight"] = row.get("weight", "").strip()
+        if row.get("source"):
+            node |= {"source": row["source"], "rule": row.get("rule", ""), "params": params}
+            if row.get("missing"):
+                node["missing"] = row["missing"]
+        if level - 1 > len(stack) or level < 1:
+            problems[i] = "层级不连贯：二级指标须在一级指标之下，一级指标须在维度之下"
+            continue
+        stack = stack[: level - 1]
+        if stack:
+            parent, parent_path = stack[-1]
+            parent.pop("source", None)
+            siblings = parent.setdefault("children", [])
+            path = f"{parent_path}.children.{len(siblings)}"
+        else:
+            siblings = indicators
+            path = f"indicators.{len(siblings)}"
+        siblings.append(node)
+        paths[path] = i
+        stack.append((node, path))
+    return indicators, adjustments, paths, problems
+
+
+def row_errors(
+    errors: dict[str, str], paths: dict[str, int]
+) -> tuple[dict[int, list[str]], list[str]]:
+    """Each error by the row it names (the longest path that is a row's), the rest apart."""
+    by_row: dict[int, list[str]] = {}
+    rest: list[str] = []
+    for path, message in errors.items():
+        best = max(
+            (p for p in paths if path == p or path.startswith(p + ".")), key=len, default=None
+        )
+        if best is None:
+            rest.append(message)
+            continue
+        field = path[len(best) + 1 :].split(".")[0] if path != best else ""
+        label = {"weight": "权重", "code": "编码", "name": "名称", "source": "数据来源", "rule": "评分规则",
+                 "params": "参数", "missing": "无数据时", "children": "下级权重"}.get(field, "")  # fmt: skip
+        by_row.setdefault(paths[best], []).append(f"{label}：{message}" if label else message)
+    return by_row, rest

@@ -20,5 +20,7 @@ urlpatterns = [
         name="objection_file",
     ),
     path("schemes/", views.schemes, name="schemes"),
+    path("schemes/new/", views.scheme_edit, name="scheme_new"),
     path("schemes/<int:pk>/", views.scheme, name="scheme"),
+    path("schemes/<int:pk>/revise/", views.scheme_edit, name="scheme_revise"),
 ]

@@ -513,3 +513,126 @@ def report_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(report_xlsx(rnd), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, report_filename(rnd, "xlsx"))
     return response
+
+
+# --- the scheme editor ------------------------------------------------------------------------
+
+EDITOR_ROWS = 400
+
+
+def _posted_rows(post: Any) -> list[dict[str, str]]:
+    from qitong.appraisal.schemes import ROW_FIELDS
+
+    rows = []
+    for i in range(EDITOR_ROWS):
+        if f"rows-{i}-code" not in post:
+            continue
+        row = {f: str(post.get(f"rows-{i}-{f}", "")).strip() for f in ROW_FIELDS}
+        if row["code"] or row["name"]:
+            rows.append(row)
+    return rows
+
+
+@role_required(*READERS)
+def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Draw up a scheme, or its next version (`pk`: the version revised): the tree as rows,
+    the weights checked live on the page and again by the service, every error on its row."""
+    from qitong.appraisal.schemes import row_errors, rows_of, scheme_create, snapshot_of, tree_of
+    from qitong.appraisal.sources import SOURCES
+    from qitong.appraisal.states import Missing, RuleKind, UnitScope
+
+    user = user_of(request)
+    actor = actor_of(user)
+    if not is_assessor(None, actor):
+        raise Http404("the assessor's page")
+    base = Scheme.objects.filter(pk=pk).first() if pk else None
+    if pk and base is None:
+        raise Http404("no such scheme")
+    errors: dict[int, list[str]] = {}
+    general: list[str] = []
+    fields: dict[str, str] = {}
+    if request.method == "POST":
+        p = request.POST
+        head = {
+            k: p.get(k, "").strip()
+            for k in (
+                "code",
+                "name",
+                "scope",
+                "objection_days",
+                "basis",
+                "description",
+                "bonus_cap",
+                "deduction_cap",
+                "bands",
+            )
+        }
+        rows = _posted_rows(p)
+        indicators, adjustments, paths, problems = tree_of(rows)
+        data: dict[str, Any] = {**head, "indicators": indicators, "adjustments": adjustments}
+        data["objection_days"] = (
+            int(head["objection_days"])
+            if head["objection_days"].isdigit()
+            else head["objection_days"]
+        )
+        if base is not None:
+            data["code"] = base.code
+        try:
+            if problems:
+                raise ValidationFailed(fields={})
+            created = scheme_create(user=user, data=data)
+        except ValidationFailed as exc:
+            errors, general = row_errors(exc.fields, paths)
+            for i, message in problems.items():
+                errors.setdefault(i, []).append(message)
+            for name in head:
+                if name in exc.fields:
+                    fields[name] = exc.fields[name]
+                    general = [g for g in general if g != exc.fields[name]]
+            if "indicators" in exc.fields:
+                fields["indicators"] = exc.fields["indicators"]
+                general = [g for g in general if g != exc.fields["indicators"]]
+        except (Conflict, Forbidden) as exc:
+            general = [exc.message]
+        else:
+            messages.success(request, f"已保存{created.name}（第 {created.version} 版）。")
+            return redirect("appraisal:scheme", pk=created.pk)
+        values = head
+    elif base is not None:
+        snap = snapshot_of(base)
+        rows = rows_of(snap)
+        values = {
+            "code": base.code, "name": base.name, "scope": base.scope,
+            "objection_days": str(base.objection_days), "basis": base.basis,
+            "description": base.description,
+            "bonus_cap": "" if base.bonus_cap is None else f"{base.bonus_cap:g}",
+            "deduction_cap": "" if base.deduction_cap is None else f"{base.deduction_cap:g}",
+            "bands": "\n".join(f"{b['label']} {b['min']:g}" for b in base.bands),
+        }  # fmt: skip
+    else:
+        rows = [
+            {"level": "1", "code": "D1", "name": "", "weight": "100"},
+            {"level": "2", "code": "D1.1", "name": "", "weight": "100", "source": "hotline.response_rate", "rule": "linear", "params": "floor=80 target=100"},
+        ]  # fmt: skip
+        values = {
+            "scope": "territorial",
+            "objection_days": "5",
+            "bands": "好 90\n较好 80\n一般 70\n较差 0",
+        }
+    return render(
+        request,
+        "appraisal/scheme_edit.html",
+        {
+            "base": base,
+            "rows": [{"i": i, "r": r, "errors": errors.get(i, [])} for i, r in enumerate(rows)],
+            "next_index": len(rows),
+            "values": values,
+            "fields": fields,
+            "general": general,
+            "sources": SOURCES.values(),
+            "rules": RuleKind.choices,
+            "missing": Missing.choices,
+            "scopes": UnitScope.choices,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
