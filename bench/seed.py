@@ -37,6 +37,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="压测企业数（默认 工单数/50，至少 1000，最多 20000）",
     )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=365,
+        help="工单创建时间分布在过去多少天（默认 365；bench/appraisal.py 用本季度已过的天数）",
+    )
     parser.add_argument("--seed", type=int, default=12345, help="随机种子（相同种子得到相同数据）")
     parser.add_argument("--chunk", type=int, default=5000, help="每批写入的工单数（默认 5000）")
     parser.add_argument(
@@ -115,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         chunk=args.chunk,
         workers=workers,
+        days=args.days,
         out=out,
     )
     total = time.perf_counter() - started

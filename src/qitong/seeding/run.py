@@ -164,27 +164,27 @@ def _encode(index: int, results: list[Result], world: World) -> ChunkOut:
 # --- main side ---------------------------------------------------------------------------
 
 
-def creation_times(n: int, now: dt.datetime, rng: random.Random) -> list[float]:
-    """n creation moments over the 365 days up to `now`, sorted: fewer on weekends and
-    holidays (chinese-calendar), more in office hours, slowly growing over the year."""
+def creation_times(n: int, now: dt.datetime, rng: random.Random, *, span: int = 365) -> list[float]:
+    """n creation moments over the `span` days up to `now` (a year by default), sorted:
+    fewer on weekends and holidays (chinese-calendar), more in office hours, slowly growing."""
     today = now.astimezone(LOCAL_TZ).date()
     now_ts = now.timestamp()
-    days = [today - dt.timedelta(days=364 - i) for i in range(365)]
+    days = [today - dt.timedelta(days=span - 1 - i) for i in range(span)]
     weights = []
     for i, day in enumerate(days):
         try:
             workday = chinese_calendar.is_workday(day)
         except NotImplementedError:
             workday = day.weekday() < 5
-        weights.append((1.0 if workday else 0.3) * (0.75 + 0.5 * i / 364))
+        weights.append((1.0 if workday else 0.3) * (0.75 + 0.5 * i / max(1, span - 1)))
     starts = [dt.datetime.combine(d, dt.time(0), LOCAL_TZ).timestamp() for d in days]
-    day_pick = rng.choices(range(365), weights=weights, k=n)
+    day_pick = rng.choices(range(span), weights=weights, k=n)
     hour_pick = rng.choices(range(24), weights=HOUR_WEIGHTS, k=n)
     times = []
     for d, h in zip(day_pick, hour_pick, strict=True):
         ts = starts[d] + h * 3600 + rng.random() * 3600
         while ts >= now_ts - 1:  # not yet happened today: draw again (rejection sampling)
-            d = rng.choices(range(365), weights=weights)[0]
+            d = rng.choices(range(span), weights=weights)[0]
             h = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
             ts = starts[d] + h * 3600 + rng.random() * 3600
         times.append(ts)
@@ -246,6 +246,7 @@ def seed_tickets(
     workers: int = 0,
     analyze: bool = True,
     fast_load: bool = True,
+    days: int = 365,
     out: Out = print,
 ) -> SeedReport:
     """Seed `tickets` tickets (after making sure the reference data is there). The database
@@ -257,7 +258,7 @@ def seed_tickets(
     reference.ensure_enterprises(enterprises, out)
     world = reference.build_world(now)
     rng = random.Random(f"{seed}-times")  # nosec B311 # generated data, not security
-    times = creation_times(tickets, now, rng)
+    times = creation_times(tickets, now, rng, span=days)
     numbers, used = ticket_numbers(times)
     first_id = (Ticket.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     demo = (
