@@ -177,3 +177,43 @@ def test_the_scheme_editor_names_the_bad_row_then_saves_a_version(a: Assessment)
     form = office.get(f"/appraisal/schemes/{first.pk}/revise/").content.decode()
     assert 'value="floor=80 target=100"' in form and 'value="per=2 cap=6"' in form
     assert as_user(a.coordinator).get("/appraisal/schemes/new/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_boundary_map_is_checked_and_the_ranking_is_drawn_on_it(a: Assessment) -> None:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def square(name: str, x: float) -> dict[str, object]:
+        ring = [[x, 40], [x + 1, 40], [x + 1, 41], [x, 41], [x, 40]]
+        return {
+            "type": "Feature",
+            "properties": {"name": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+
+    office = as_user(a.office)
+    bad = SimpleUploadedFile("m.geojson", b'{"type": "Feature"}', content_type="application/json")
+    r = office.post("/appraisal/boundary/", {"file": bad})
+    assert r.status_code == 400 and "FeatureCollection" in r.content.decode()
+    good = {
+        "type": "FeatureCollection",
+        "features": [square("呼和浩特市", 111), square("某某盟", 112)],
+    }
+    upload = SimpleUploadedFile(
+        "m.geojson", json.dumps(good).encode(), content_type="application/json"
+    )
+    r = office.post("/appraisal/boundary/", {"file": upload, "name": "测试边界"}, follow=True)
+    page = r.content.decode()
+    assert "某某盟" in page and "包头市" in page  # unmatched feature, unit without a boundary
+    assert (
+        as_user(a.coordinator)
+        .get("/appraisal/boundary.geojson")
+        .json()["features"][0]["properties"]["name"]
+        == "呼和浩特市"
+    )
+    assert as_user(a.coordinator).get("/appraisal/boundary/").status_code == 404
+    rnd = published(a)
+    ranking = office.get(f"/appraisal/rounds/{rnd.pk}/").content.decode()
+    assert 'data-chart="map-data"' in ranking and "/appraisal/boundary.geojson" in ranking

@@ -264,3 +264,76 @@ def objection_act(
         data=data,
         expected_version=expected_version,
     ).subject
+
+
+# --- the optional boundary map ----------------------------------------------------------------
+
+MAX_GEOJSON = 8 * 1024 * 1024
+GEOMETRIES = {"Polygon", "MultiPolygon"}
+
+
+def boundary_upload(*, user: User, name: str, raw: bytes) -> tuple[Any, list[str], list[str]]:
+    """Store a GeoJSON of the 盟市 boundaries for the ranking's choropleth: (the map, the
+    feature names that match no unit, the units it has no feature for). Only the assessor or
+    an administrator; a file that is not a FeatureCollection of named polygons is refused."""
+    import json
+
+    from qitong.accounts.roles import Role
+    from qitong.appraisal.models import BoundaryMap
+    from qitong.reforms.models import ReportingUnit
+    from qitong.reforms.states import UnitKind
+
+    actor = actor_of(user)
+    if not (is_assessor(None, actor) or actor.role == Role.ADMIN):
+        raise Forbidden("只有自治区营商环境办或系统管理员可以上传边界数据")
+    if len(raw) > MAX_GEOJSON:
+        raise ValidationFailed(fields={"file": "边界文件最大 8 MB"})
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationFailed(fields={"file": "文件不是 UTF-8 编码的 GeoJSON（JSON）"}) from None
+    features = data.get("features") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(features, list)
+        or not features
+    ):
+        raise ValidationFailed(fields={"file": "应为 GeoJSON 的 FeatureCollection，至少含一个区域"})
+    names = []
+    for i, f in enumerate(features):
+        geometry = f.get("geometry") if isinstance(f, dict) else None
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in GEOMETRIES:
+            raise ValidationFailed(
+                fields={"file": f"第 {i + 1} 个区域的几何类型应为 Polygon 或 MultiPolygon"}
+            )
+        if (
+            not isinstance(props, dict)
+            or not isinstance(props.get("name"), str)
+            or not props["name"].strip()
+        ):
+            raise ValidationFailed(
+                fields={
+                    "file": f"第 {i + 1} 个区域缺少名称（properties.name），名称须与盟市名称一致"
+                }
+            )
+        names.append(props["name"].strip())
+    units = set(
+        ReportingUnit.objects.exclude(kind=UnitKind.DEPARTMENT).values_list("name", flat=True)
+    )
+    label = (name or "").strip()[:100] or "盟市边界"
+    with transaction.atomic():
+        stored = BoundaryMap.objects.create(
+            name=label, geojson=data, uploaded_by=user, uploaded_at=clock.now()
+        )
+        ledger_record(
+            subject_type="appraisal.boundary",
+            subject_id=stored.pk,
+            action="upload",
+            actor=user,
+            payload={"name": label, "features": len(names), "bytes": len(raw)},
+            at=stored.uploaded_at,
+            new_subject=True,
+        )
+    return stored, sorted(set(names) - units), sorted(units - set(names))

@@ -19,6 +19,8 @@ urlpatterns = [
         views.objection_file_view,
         name="objection_file",
     ),
+    path("boundary/", views.boundary, name="boundary"),
+    path("boundary.geojson", views.boundary_json, name="boundary_json"),
     path("schemes/", views.schemes, name="schemes"),
     path("schemes/new/", views.scheme_edit, name="scheme_new"),
     path("schemes/<int:pk>/", views.scheme, name="scheme"),

@@ -153,6 +153,32 @@ def _chart(rows: list[RoundUnit], rnd: Round) -> dict[str, Any]:
     }
 
 
+def _map(rows: list[RoundUnit], rnd: Round) -> dict[str, Any] | None:
+    """The ranking on the 盟市 map, when boundary data was uploaded (features by unit name)."""
+    from django.urls import reverse
+
+    from qitong.appraisal.models import BoundaryMap
+
+    if not BoundaryMap.objects.exists():
+        return None
+    totals = [float(r.total) for r in rows if r.rank]
+    return {
+        "kind": "map",
+        "geojson": reverse("appraisal:boundary_json"),
+        "min": int(min(totals, default=0)),
+        "max": int(max(totals, default=100)) + 1,
+        "data": [
+            {
+                "name": r.name,
+                "value": float(r.total),
+                "url": reverse("appraisal:scorecard", args=[rnd.pk, r.unit_id]),
+            }
+            for r in rows
+            if r.rank
+        ],
+    }
+
+
 def _objection_rows(
     actor: Actor, qs: Any, bound: ObjectionActionForm | None = None
 ) -> list[dict[str, Any]]:
@@ -197,6 +223,9 @@ def _round_page(
             "everything": reads_everything(actor),
             "objections": _objection_rows(actor, objections, bound_objection),
             "chart": _chart(rows, rnd) if ranked and rows else None,
+            "map": _map(rows, rnd)
+            if ranked and rows and rnd.scheme.scope == "territorial"
+            else None,
             "published": rnd.state in FINAL,
         },
         status=status,
@@ -635,4 +664,61 @@ def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "scopes": UnitScope.choices,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- the optional boundary map (choropleth) -----------------------------------------------------
+
+
+@role_required(*READERS)
+def boundary(request: HttpRequest) -> HttpResponse:
+    """Upload the 盟市 boundaries (GeoJSON) for the ranking's map; none is bundled."""
+    from qitong.accounts.roles import Role
+    from qitong.appraisal.models import BoundaryMap
+    from qitong.appraisal.services import boundary_upload
+
+    user = user_of(request)
+    actor = actor_of(user)
+    if not (is_assessor(None, actor) or actor.role == Role.ADMIN):
+        raise Http404("the assessor's page")
+    error = ""
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error, status = "请选择 GeoJSON 文件", 400
+        else:
+            try:
+                _, unknown, missing = boundary_upload(
+                    user=user, name=request.POST.get("name", ""), raw=upload.read()
+                )
+            except ValidationFailed as exc:
+                error, status = exc.fields.get("file", exc.message), 400
+            except Forbidden as exc:
+                error, status = exc.message, 403
+            else:
+                note = "边界数据已上传。"
+                if unknown:
+                    note += f"未对应任何单位的区域：{'、'.join(unknown)}。"
+                if missing:
+                    note += f"没有边界的单位：{'、'.join(missing)}。"
+                messages.success(request, note)
+                return redirect("appraisal:boundary")
+    latest = BoundaryMap.objects.first()
+    return render(
+        request, "appraisal/boundary.html", {"latest": latest, "error": error}, status=status
+    )
+
+
+@role_required(*READERS)
+def boundary_json(request: HttpRequest) -> HttpResponse:
+    import json
+
+    from qitong.appraisal.models import BoundaryMap
+
+    latest = BoundaryMap.objects.first()
+    if latest is None:
+        raise Http404("no boundary data")
+    return HttpResponse(
+        json.dumps(latest.geojson, ensure_ascii=False), content_type="application/geo+json"
     )
