@@ -176,6 +176,13 @@ class Round(models.Model):
         return f"{self.scheme.name} {self.period}{suffix}"
 
     @property
+    def period_label(self) -> str:
+        """2026Q3 → 2026年第三季度."""
+        from qitong.appraisal.periods import parse_quarter
+
+        return parse_quarter(self.period).label
+
+    @property
     def has_correction(self) -> bool:
         """A correction round (the next version) exists, whatever its state."""
         try:

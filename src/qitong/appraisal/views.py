@@ -215,7 +215,12 @@ def _round_page(
             "v": presenters.present_round(rnd, actor),
             "forms": _round_forms(rnd, actor, bound),
             "rows": [
-                {"row": r, "dims": [r.scores.get(d.code, {}).get("score") for d in plan.dimensions]}
+                {
+                    "row": r,
+                    "dims": [
+                        (d.name, r.scores.get(d.code, {}).get("score")) for d in plan.dimensions
+                    ],
+                }
                 for r in rows
             ],
             "dimensions": plan.dimensions,

@@ -186,7 +186,7 @@ class Loader:
     def __init__(self, out: Callable[[str], object]) -> None:
         self.out = out
         self.office = User.objects.get(username="supervisor")
-        self.rng = random.Random(20261204)
+        self.rng = random.Random(20261204)  # nosec B311 # demo data only, not security
         self.coordinator = User.objects.filter(username="coordinator").first()
 
     def manual(self, rnd: Round, quarter: Quarter) -> None:
