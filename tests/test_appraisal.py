@@ -311,3 +311,19 @@ def test_the_drill_down_lists_take_the_new_filters(a: Assessment, world: World) 
     assert lead.get("/tickets/").context["pager"].total == 1
     assert lead.get("/tickets/?replied_late=yes").context["pager"].total == 0
     assert lead.get("/tickets/?replied_late=no").context["pager"].total == 0
+
+
+@pytest.mark.django_db
+def test_units_are_told_when_the_review_opens_and_the_filer_when_decided(a: Assessment) -> None:
+    from qitong.appraisal.services import objection_act
+    from qitong.notifications.models import Notification
+
+    rnd = a.reviewed()
+    told = Notification.objects.filter(user=a.coordinator, kind="appraisal")
+    assert told.count() == 1 and "已公示" in told.get().text and "呼和浩特市" in told.get().text
+    assert Notification.objects.filter(user=a.baotou_supervisor, kind="appraisal").count() == 1
+    objection = a.object(rnd)
+    objection_act(pk=objection.pk, action="reject", user=a.office, data={"decision": "佐证不足"})
+    assert told.filter(text__contains="异议不成立：佐证不足").exists()
+    a.act(rnd, "publish", note="提前")
+    assert told.filter(text__contains="结果已发布").exists()

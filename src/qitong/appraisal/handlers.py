@@ -33,6 +33,36 @@ from qitong.core.workdays import LOCAL_TZ, add_working_days, load_calendar
 from qitong.ledger.services import ledger_record
 from qitong.workflow.skeleton import Action, Subject, act
 
+
+def unit_staff(unit: Any) -> Any:
+    """Who answers for a unit: its department's staff, or the supervisors of its region."""
+    from qitong.accounts.models import User
+    from qitong.accounts.roles import DEPARTMENT_ROLES, Role
+
+    if unit.department_id is not None:
+        return User.objects.filter(
+            role__in=sorted(DEPARTMENT_ROLES), department_id=unit.department_id, is_active=True
+        )
+    return User.objects.filter(role=Role.SUPERVISOR, region_id=unit.region_id, is_active=True)
+
+
+def _tell_units(rnd: Round, rows: list[RoundUnit], text: Any) -> None:
+    """A note to each unit's staff (written in the action's transaction: the outbox)."""
+    from qitong.notifications.services import Note, notify_all
+
+    notify_all(
+        [
+            Note(
+                kind="appraisal",
+                subject=(ROUND.name, rnd.pk),
+                users=unit_staff(r.unit),
+                text=text(r),
+            )
+            for r in rows
+        ]
+    )
+
+
 ROUNDS = Subject(
     machine=ROUND,
     scope=rounds_in_reach,
@@ -122,6 +152,15 @@ def _open_review(ctx: Action[Round]) -> None:
     due = add_working_days(ctx.now, days, load_calendar()).astimezone(LOCAL_TZ).date()
     ctx.set(review_opened_at=ctx.now, objection_due=due)
     ctx.payload |= {"objection_days": days, "objection_due": due.isoformat()}
+    rnd = ctx.subject
+    _tell_units(
+        rnd,
+        list(rnd.units.select_related("unit")),
+        lambda r: (
+            f"{rnd.scheme.name} {rnd.period} 已公示：{r.name}总分 {r.total}，"
+            f"请于 {due:%Y年%-m月%-d日} 前核对，对数据有异议可在本单位得分页提出。"
+        ),
+    )
 
 
 @ROUND.handles("publish")
@@ -141,6 +180,14 @@ def _publish(ctx: Action[Round]) -> None:
     ctx.set(published_at=ctx.now, publish_note=args.note)
     rows = list(rnd.units.select_related("unit").order_by("position"))
     ctx.payload["ranking"] = _ranking(rows)
+    _tell_units(
+        rnd,
+        rows,
+        lambda r: (
+            f"{rnd.scheme.name} {rnd.period} 结果已发布：{r.name}总分 {r.total}"
+            + (f"，第 {r.rank} 名，{r.grade}。" if r.rank else "，无数据未参与排名。")
+        ),
+    )
     if rnd.corrects_id is not None:
         ctx.payload["supersedes"] = rnd.corrects_id
         old = rnd.corrects_id
@@ -209,7 +256,17 @@ def _correct(ctx: Action[Round]) -> None:
 
 
 def _decided(ctx: Action[Objection], decision: str) -> None:
+    from qitong.notifications.services import notify
+
     ctx.set(decision=decision, decided_by=ctx.user, decided_at=ctx.now)
+    o = ctx.subject
+    verdict = "成立" if ctx.transition.name == "uphold" else "不成立"
+    notify(
+        kind="appraisal",
+        subject=(OBJECTION.name, o.pk),
+        users=[o.filed_by],
+        text=f"您对 {o.round.period} 考核指标 {o.indicator} 的异议{verdict}：{decision}",
+    )
 
 
 @OBJECTION.handles("uphold")
