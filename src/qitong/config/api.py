@@ -8,6 +8,7 @@ from ninja.security import SessionAuth
 from qitong.accounts.api import router as accounts_router
 from qitong.accounts.auth import BearerTokenAuth
 from qitong.appraisal.api import router as appraisal_router
+from qitong.area_assessments.api import router as area_router
 from qitong.arrears.api import router as arrears_router
 from qitong.core.api import build_api
 from qitong.dashboards.api import router as dashboards_router
@@ -34,5 +35,6 @@ for router in (
     public_supervision_router,
     arrears_router,
     appraisal_router,
+    area_router,
 ):
     api.add_router("", router)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qitong.area_assessments.urls import public_urlpatterns as area_public
 from qitong.config.api import api
 from qitong.supervision.urls import public_urlpatterns
 
@@ -24,7 +25,8 @@ urlpatterns = [
     path("supervision/", include("qitong.supervision.urls")),
     path("arrears/", include("qitong.arrears.urls")),
     path("appraisal/", include("qitong.appraisal.urls")),
-    path("public/", include((public_urlpatterns, "public"))),
+    path("area-assessments/", include("qitong.area_assessments.urls")),
+    path("public/", include(([*public_urlpatterns, *area_public], "public"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

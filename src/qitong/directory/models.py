@@ -95,6 +95,9 @@ class Department(models.Model):
         related_name="children",
     )
     is_business_env_authority = models.BooleanField("营商环境主管部门", default=False)
+    # The 政务数据局: collects the regional assessment results into the approval system and
+    # reads their figures (area_assessments).
+    is_data_authority = models.BooleanField("政务数据主管部门", default=False)
     reply_needs_signoff = models.BooleanField(
         "答复须部门领导审签",
         default=False,

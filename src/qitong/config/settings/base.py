@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "qitong.supervision",
     "qitong.arrears",
     "qitong.appraisal",
+    "qitong.area_assessments",
     "qitong.routing",
     "qitong.dashboards",
     "qitong.demo",
