@@ -484,9 +484,15 @@ def snapshot_of(scheme: Scheme) -> dict[str, Any]:
 ROW_FIELDS = ("level", "code", "name", "weight", "source", "rule", "params", "missing")
 
 
+PARAM_ORDER = ("floor", "target", "top", "bottom", "bands", "otherwise", "per", "cap", "direction")
+
+
 def params_text(params: dict[str, Any]) -> str:
+    """The parameters as the editor shows them, in one order whatever the database kept
+    (PostgreSQL's jsonb reorders an object's keys)."""
     parts = []
-    for key, value in params.items():
+    ordered = sorted(params.items(), key=lambda kv: (PARAM_ORDER + (kv[0],)).index(kv[0]))
+    for key, value in ordered:
         if value is None or (key == "direction" and (value == Direction.UP or "per" in params)):
             continue
         if key == "bands":
