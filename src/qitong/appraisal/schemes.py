@@ -491,7 +491,7 @@ def params_text(params: dict[str, Any]) -> str:
     """The parameters as the editor shows them, in one order whatever the database kept
     (PostgreSQL's jsonb reorders an object's keys)."""
     parts = []
-    ordered = sorted(params.items(), key=lambda kv: (PARAM_ORDER + (kv[0],)).index(kv[0]))
+    ordered = sorted(params.items(), key=lambda kv: (*PARAM_ORDER, kv[0]).index(kv[0]))
     for key, value in ordered:
         if value is None or (key == "direction" and (value == Direction.UP or "per" in params)):
             continue

@@ -268,7 +268,7 @@ class Loader:
                         "zone": zone.pk,
                         "investment": str(investments[i]),
                         "stage": self.rng.choice(["planning", "permit", "construction"]),
-                    },  # fmt: skip
+                    },
                 )
             live = [r for r in results if (r.published_on or WINDOW[1]) <= WINDOW[1]]
             for r in self.rng.sample(live, min(counts[i], len(live))):
@@ -292,7 +292,7 @@ class Loader:
                         "saved_days": self.rng.randint(15, 90),
                         "saved_money": str(saved),
                         "basis": "按同类项目单独委托评估的平均费用和办理周期测算",
-                    },  # fmt: skip
+                    },
                 )
 
     def renewals_2026(self, today: dt.date) -> int:
@@ -320,7 +320,7 @@ class Loader:
                         "conditions": r.conditions,
                         "obligations": r.obligations,
                         "supersedes": r.pk,
-                    },  # fmt: skip
+                    },
                 )
             with _at(approved + dt.timedelta(days=5)):
                 result_act(

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from qitong.demo.appraisal import load_demo_appraisal
+from qitong.demo.area import load_demo_area
 from qitong.demo.arrears import load_demo_arrears
 from qitong.demo.dispatch import load_demo_catalogue
 from qitong.demo.history import DEFAULT_HISTORY, load_demo_history
@@ -49,6 +50,11 @@ class Command(BaseCommand):
             action="store_true",
             help="不生成考核评估演示数据（两套指标体系、五个季度的考核）",
         )
+        parser.add_argument(
+            "--no-area",
+            action="store_true",
+            help="不生成区域评估成果演示数据（62 个园区、615 项成果及其应用）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_demo()
@@ -67,6 +73,9 @@ class Command(BaseCommand):
                 result.created[label] = n
         if not options["no_appraisal"]:
             for label, n in load_demo_appraisal(self.stdout.write).items():
+                result.created[label] = n
+        if not options["no_area"]:
+            for label, n in load_demo_area(self.stdout.write).items():
                 result.created[label] = n
         if result.anything_created:
             created = "，".join(f"{label} {n}" for label, n in result.created.items() if n)
