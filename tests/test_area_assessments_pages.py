@@ -140,3 +140,34 @@ def test_the_department_pages_enter_a_result_and_the_public_finds_it(world: Worl
     handler.post(f"/area-assessments/results/{r.pk}/act/publish/", {"publish-version": r.version})
     public = Client().get("/public/area-assessments/?lng=111.5&lat=40.5").content.decode()
     assert "按位置匹配" in public and "区内工业项目，不含化工、冶炼" in public
+
+
+@pytest.mark.django_db
+def test_an_administrator_keeps_zones_with_a_checked_boundary(world: World) -> None:
+    import json
+
+    admin = _client(world.users["admin"])
+    form = {"code": "Z-1", "name": "测试园区", "level": "regional", "region": world.hohhot.pk, "active": "on",
+            "boundary": json.dumps({"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]})}  # fmt: skip
+    bad = admin.post("/admin/area_assessments/zone/add/", form)
+    assert bad.status_code == 200 and "有效的多边形" in bad.content.decode()
+    from tests.area_factories import SQUARE
+
+    ok = admin.post("/admin/area_assessments/zone/add/", {**form, "boundary": json.dumps(SQUARE)})
+    assert ok.status_code == 302
+    from qitong.area_assessments.models import Zone
+
+    assert Zone.objects.get(code="Z-1").boundary["type"] == "Polygon"
+
+
+@pytest.mark.django_db
+def test_the_figures_tab_follows_the_reader(world: World) -> None:
+    reg = _reg(world)
+    pk = _published(world)
+    assert (
+        "统计与覆盖" in _client(reg.bureau).get(f"/area-assessments/results/{pk}/").content.decode()
+    )
+    assert (
+        "统计与覆盖"
+        not in _client(reg.handler).get(f"/area-assessments/results/{pk}/").content.decode()
+    )
