@@ -338,9 +338,10 @@ def result_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已登记成果 {r.number}（草稿）。核对后点“公示”。")
         return redirect("area_assessments:result", pk=r.pk)
 
+    mine = acting(actor_of(user))
     live = (
-        results_visible_to(acting(actor_of(user)))
-        .filter(state__in=["published", "collected"])
+        results_visible_to(mine)
+        .filter(state__in=["published", "collected"], department_id=mine.department_id or 0)
         .select_related("zone", "type")
     )
     return _create_page(
