@@ -28,6 +28,7 @@ from django.db import transaction
 
 from qitong.accounts.models import User
 from qitong.accounts.roles import Role
+from qitong.accounts.services import user_record_scope_change
 from qitong.area_assessments.defaults import items_ensure
 from qitong.area_assessments.models import AssessmentType, Project, Result, Use, Zone
 from qitong.area_assessments.services import (
@@ -107,6 +108,7 @@ def _staff(username: str, department: Department, name: str, password: bool) -> 
     else:
         u.set_unusable_password()
     u.save()
+    user_record_scope_change(user=u, before=None, actor=None)  # every account is on the ledger
     return u
 
 
