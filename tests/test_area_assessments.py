@@ -307,3 +307,7 @@ def test_api_contract_and_its_422s(reg: Registry) -> None:
         s.json()["uses"],
     ) == (1, 1, 1)
     assert c.get("/api/v1/area-assessments/stats").status_code == 403  # a department's staff
+    matrix = _client(reg.bureau).get("/api/v1/area-assessments/coverage").json()
+    hohhot = next(row for row in matrix["rows"] if row["zone"]["id"] == reg.hohhot_zone.pk)
+    assert hohhot["cells"][0] == {"result": pk, "valid_until": reg.body()["valid_until"]}
+    assert hohhot["missing"] == len(matrix["types"]) - 1

@@ -80,6 +80,7 @@ CASES = [
          {"handler": 201, "dept_leader": 201, "enterprise": 422}, default=403,
          body=lambda w: {"project": _project(w), "result": _published(w), "approval": "环评审批"}, api=True),
     Case("stats", "GET", lambda w: "/api/v1/area-assessments/stats", FIGURES, default=403, api=True),
+    Case("coverage", "GET", lambda w: "/api/v1/area-assessments/coverage", FIGURES, default=403, api=True),
     Case("lookup-page", "GET", lambda w: f"/public/area-assessments/?zone={_reg(w).hohhot_zone.pk}", ALL, anonymous=200),
     Case("results-page", "GET", lambda w: "/area-assessments/",
          {"handler": 200, "dept_leader": 200, "supervisor": 200, "admin": 200, "auditor": 200}),

@@ -33,7 +33,7 @@ from qitong.area_assessments.services import (
     result_get,
     use_create,
 )
-from qitong.area_assessments.stats import area_stats
+from qitong.area_assessments.stats import area_stats, coverage
 from qitong.area_assessments.transitions import RESULT, SYSTEM_ACTIONS
 from qitong.core.api import Day, Id, LazyList, Paged, json_body
 from qitong.core.uploads import decode_base64_uploads
@@ -313,3 +313,20 @@ def get_stats(request: HttpRequest, q: Query[AreaStatsQuery]) -> dict[str, Any]:
         "by_type": s.by_type,
         "by_month": s.by_month,
     }
+
+
+class AreaCoverageOut(BaseModel):
+    day: str
+    types: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+@router.get(
+    "/area-assessments/coverage",
+    response=AreaCoverageOut,
+    summary="覆盖情况：各园区各事项当日是否有有效成果（缺少的为 null）",
+    description="与统计页的覆盖矩阵、Excel 的“覆盖情况”同一查询。政务数据主管部门、督查人员、管理员、审计员。",
+)
+def get_coverage(request: HttpRequest, day: Day | None = None) -> dict[str, Any]:
+    check_figures(_acting(request))
+    return coverage(day)
