@@ -327,3 +327,26 @@ def test_units_are_told_when_the_review_opens_and_the_filer_when_decided(a: Asse
     assert told.filter(text__contains="异议不成立：佐证不足").exists()
     a.act(rnd, "publish", note="提前")
     assert told.filter(text__contains="结果已发布").exists()
+
+
+@pytest.mark.django_db
+def test_a_separately_listed_city_counts_and_drills_its_own_tickets(
+    a: Assessment, world: World
+) -> None:
+    from qitong.appraisal.periods import quarter_of
+    from qitong.reforms.states import UnitKind
+
+    ticket_in_state(world, S.IN_PROGRESS)  # the world's enterprise is in 新城区 (150102)
+    separate = ReportingUnit.objects.create(
+        code="150102", name="新城区（计划单列）", kind=UnitKind.SEPARATE, region=world.xincheng
+    )
+    source = SOURCES["hotline.response_rate"]
+    assert source.fetch is not None
+    got = source.fetch([separate], quarter_of(local_today()), {})[separate.pk]
+    assert (got.numerator, got.denominator) == ("1", "1")
+    assert "county=150102" in got.url and "city=" not in got.url
+    lead = as_user(world.users["desk_lead"])
+    assert lead.get(got.url).context["pager"].total == 1
+    assert lead.get("/tickets/?county=150203").context["pager"].total == 0
+    bad = lead.get("/tickets/?county=15")
+    assert "旗县市区代码应为 6 位数字" in bad.content.decode()

@@ -141,11 +141,25 @@ def _hotline(units: list[ReportingUnit], q: Quarter, cache: dict[str, Any]) -> d
     return out
 
 
+def _hotline_drill(unit: ReportingUnit, stats: Any, q: Quarter, fact: str) -> str:
+    """The ticket list behind a count: a 计划单列市's own tickets by its county code, else the
+    dashboards' drill (the 盟市 or the department)."""
+    if unit.kind == UnitKind.DEPARTMENT or len(_prefix(unit)) == 4:
+        return str(stats.drill(fact))
+    from qitong.tickets.listing import list_url
+
+    span = {"created_from": f"{q.start:%Y-%m-%d}", "created_to": f"{q.end:%Y-%m-%d}"}
+    return list_url(
+        county=unit.region.code, **span, **({"fact": fact} if fact != "created" else {})
+    )
+
+
 def _hotline_rate(key: str) -> Fetch:
     def fetch(units: list[ReportingUnit], q: Quarter, cache: dict[str, Any]) -> dict[int, Figure]:
         from qitong.dashboards.hotline import RATES
 
         rate = next(r for r in RATES if r.key == key)
+        by_pk = {u.pk: u for u in units}
         out = {}
         for pk, stats in _hotline(units, q, cache).items():
             if stats is None:
@@ -157,8 +171,8 @@ def _hotline_rate(key: str) -> Fetch:
                 _rate(top, below),
                 str(top),
                 str(below),
-                url=stats.drill(rate.denominator),
-                numerator_url=stats.drill(rate.numerator),
+                url=_hotline_drill(by_pk[pk], stats, q, rate.denominator),
+                numerator_url=_hotline_drill(by_pk[pk], stats, q, rate.numerator),
             )
         return out
 
@@ -202,7 +216,10 @@ def _late_complaints(
             filters["department"] = unit.department_id
         else:
             n = territorial[unit.pk]["n"]
-            filters["city"] = unit.region.code[:4] + "00"
+            if len(_prefix(unit)) == 4:
+                filters["city"] = unit.region.code[:4] + "00"
+            else:
+                filters["county"] = unit.region.code
         out[unit.pk] = Figure(float(n), url=list_url(**filters))
     return out
 

@@ -90,6 +90,12 @@ class TicketListForm(forms.Form):
     urgency = forms.ChoiceField(label="紧急程度", required=False, choices=ANY + Urgency.choices)
     channel = forms.ChoiceField(label="来源渠道", required=False, choices=ANY + Channel.choices)
     city = forms.ChoiceField(label="盟市", required=False)
+    county = forms.RegexField(
+        label="旗县市区代码",
+        required=False,
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "旗县市区代码应为 6 位数字，如 150781"},
+    )
     department = forms.TypedChoiceField(
         label="主办单位", required=False, coerce=int, empty_value=None
     )
@@ -134,7 +140,7 @@ class TicketListForm(forms.Form):
         self._choose("department", [(d.pk, d.name) for d in departments])
         self._choose("desk", [(d.pk, d.name) for d in desks])
         if actor.role in DEPARTMENT_ROLES:  # a department's list is its own work
-            for name in ("department", "desk", "city"):
+            for name in ("department", "desk", "city", "county"):
                 del self.fields[name]
 
     def _choose(self, name: str, choices: list[tuple[Any, str]]) -> None:
@@ -150,7 +156,7 @@ class TicketListForm(forms.Form):
         return cleaned
 
     FILTER_BAR = (
-        "state", "type", "category", "urgency", "channel", "city", "department", "desk",
+        "state", "type", "category", "urgency", "channel", "city", "county", "department", "desk",
         "warning", "overdue", "replied_late", "satisfaction", "created_from", "created_to",
     )  # fmt: skip
 
@@ -223,6 +229,8 @@ def ticket_list(*, user: User, actor: Actor, filters: dict[str, Any]) -> QuerySe
         qs = qs.filter(Q(category__code=code) | Q(category__parent__code=code))
     if filters.get("city"):
         qs = qs.filter(region_code__startswith=filters["city"][:4])
+    if filters.get("county"):  # a county-level unit (a 计划单列市 such as 满洲里市)
+        qs = qs.filter(region_code=filters["county"])
     if filters.get("department") is not None:
         qs = qs.filter(lead_department_id=filters["department"])
     if filters.get("desk") is not None:
