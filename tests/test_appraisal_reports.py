@@ -217,3 +217,15 @@ def test_a_boundary_map_is_checked_and_the_ranking_is_drawn_on_it(a: Assessment)
     rnd = published(a)
     ranking = office.get(f"/appraisal/rounds/{rnd.pk}/").content.decode()
     assert 'data-chart="map-data"' in ranking and "/appraisal/boundary.geojson" in ranking
+
+
+@pytest.mark.django_db
+def test_empty_forms_answer_in_chinese_naming_the_field(a: Assessment) -> None:
+    r = as_user(a.office).post("/appraisal/rounds/new/", {})
+    page = r.content.decode()
+    assert r.status_code == 400 and "请选择指标体系" in page and "请填写考核期间" in page
+    assert "This field" not in page and "---------" not in page
+    rnd = a.reviewed()
+    r = as_user(a.coordinator).post(f"/appraisal/rounds/{rnd.pk}/units/{a.hohhot.pk}/object/", {})
+    page = r.content.decode()
+    assert r.status_code == 400 and "请选择异议指标" in page and "请填写异议理由" in page

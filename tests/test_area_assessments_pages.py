@@ -172,3 +172,19 @@ def test_the_figures_tab_follows_the_reader(world: World) -> None:
         "统计与覆盖"
         not in _client(reg.handler).get(f"/area-assessments/results/{pk}/").content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_bad_filters_name_their_field_and_a_bad_export_goes_back_with_the_reason(
+    world: World,
+) -> None:
+    reg = _reg(world)
+    bureau = _client(reg.bureau)
+    page = bureau.get("/area-assessments/?published_from=abc&page=2").content.decode()
+    assert "公示日期从的格式应为 YYYY-MM-DD" in page
+    kept = bureau.get("/area-assessments/stats/?from=2026-05-01&to=2026-01-01")
+    assert kept.status_code == 400 and 'value="2026-05-01"' in kept.content.decode()
+    back = bureau.get("/area-assessments/stats.xlsx?from=abc", follow=True)
+    assert (
+        back.redirect_chain and "未能导出：开始日期的格式应为 YYYY-MM-DD" in back.content.decode()
+    )

@@ -66,15 +66,23 @@ class ObjectionActionForm(SchemaForm):
 class ObjectionForm(forms.Form):
     """A unit's objection to one of its figures, with the evidence (the service checks it)."""
 
-    indicator = forms.ChoiceField(label="异议指标")
+    indicator = forms.ChoiceField(
+        label="异议指标",
+        error_messages={"required": "请选择异议指标", "invalid_choice": "请选择本轮考核的指标"},
+    )
     reason = forms.CharField(
         label="异议理由",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         help_text="说明数据有误之处及依据",
+        error_messages={"required": "请填写异议理由", "max_length": "异议理由最多 5000 字"},
     )
     claimed_value = forms.CharField(
-        label="本单位认为的数值", required=False, max_length=20, help_text="可不填"
+        label="本单位认为的数值",
+        required=False,
+        max_length=20,
+        help_text="可不填",
+        error_messages={"max_length": "数值最多 20 位"},
     )
     attachments = MultipleFileField(label="佐证材料")
 
@@ -101,8 +109,21 @@ class SchemeChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class RoundNewForm(forms.Form):
-    scheme = SchemeChoice(label="指标体系", queryset=Scheme.objects.none())
-    period = forms.CharField(label="考核期间", max_length=6, help_text="如 2026Q3")
+    scheme = SchemeChoice(
+        label="指标体系",
+        queryset=Scheme.objects.none(),
+        empty_label="请选择",
+        error_messages={"required": "请选择指标体系", "invalid_choice": "请选择最新版本的指标体系"},
+    )
+    period = forms.CharField(
+        label="考核期间",
+        max_length=6,
+        help_text="如 2026Q3",
+        error_messages={
+            "required": "请填写考核期间，如 2026Q3",
+            "max_length": "考核期间应为“年份Q季度”，如 2026Q3",
+        },
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qitong.accounts.actor import actor_of
@@ -41,7 +42,7 @@ from qitong.area_assessments.states import PUBLIC_STATES, ResultState
 from qitong.area_assessments.stats import area_stats, coverage
 from qitong.area_assessments.transitions import RESULT, SYSTEM_ACTIONS
 from qitong.core.access import role_required
-from qitong.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from qitong.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from qitong.core.paging import page_number, pager
 from qitong.core.workdays import local_today
 from qitong.workflow.forms import SchemaForm
@@ -55,14 +56,31 @@ def _acting(request: HttpRequest) -> Acting:
     return acting(actor_of(user_of(request)))
 
 
+DATE_LABELS = {
+    "published_from": "公示日期从",
+    "published_to": "公示日期至",
+    "collected_from": "汇聚日期从",
+    "collected_to": "汇聚日期至",
+    "from": "开始日期",
+    "to": "结束日期",
+}
+
+
 def _day(raw: str, errors: dict[str, str], name: str) -> dt.date | None:
     if not raw:
         return None
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        errors[name] = "日期格式应为 YYYY-MM-DD"
+        errors[name] = f"{DATE_LABELS.get(name, '日期')}的格式应为 YYYY-MM-DD"
         return None
+
+
+def _query(request: HttpRequest) -> str:
+    """The filters as a query string without the page (the pager adds its own)."""
+    q = request.GET.copy()
+    q.pop("page", None)
+    return q.urlencode()
 
 
 # --- the public lookup --------------------------------------------------------------------------
@@ -174,7 +192,7 @@ def results(request: HttpRequest) -> HttpResponse:
             "zones": Zone.objects.order_by("name"),
             "types": AssessmentType.objects.all(),
             "states": ResultState.choices,
-            "query": request.GET.urlencode(),
+            "query": _query(request),
             "department": a.role in DEPARTMENT_ROLES,
             "figures": reads_figures(a),
             "today": local_today(),
@@ -442,7 +460,7 @@ def uses(request: HttpRequest) -> HttpResponse:
             "pager": p,
             "q": g,
             "errors": errors,
-            "query": g.urlencode(),
+            "query": _query(request),
             "zones": Zone.objects.order_by("name"),
             "types": AssessmentType.objects.all(),
         },
@@ -489,6 +507,9 @@ def stats(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "coverage": coverage(),
             "errors": errors,
+            # what the reader typed stays in the inputs when it was refused
+            "form_from": request.GET.get("from") or f"{s.start:%Y-%m-%d}",
+            "form_to": request.GET.get("to") or f"{s.end:%Y-%m-%d}",
             "q": request.GET,
         },
         status=400 if errors else 200,
@@ -506,12 +527,13 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     if not reads_figures(a):
         raise Http404("the data bureau's page")
     start, end, errors = _period(request)
-    if errors:
-        raise Http404("bad period")
     try:
+        if errors:
+            raise ValidationFailed(fields=errors)
         s = area_stats(start, end)
-    except DomainError:
-        raise Http404("bad period") from None
+    except ValidationFailed as exc:
+        messages.error(request, "未能导出：" + "；".join(exc.fields.values()))
+        return redirect(f"{reverse('area_assessments:stats')}?{_query(request)}")
     response = HttpResponse(stats_workbook(s, coverage()), content_type=XLSX_CONTENT_TYPE)
     name = f"区域评估成果统计-{s.start:%Y%m%d}-{s.end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)
