@@ -311,3 +311,19 @@ def test_api_contract_and_its_422s(reg: Registry) -> None:
     hohhot = next(row for row in matrix["rows"] if row["zone"]["id"] == reg.hohhot_zone.pk)
     assert hohhot["cells"][0] == {"result": pk, "valid_until": reg.body()["valid_until"]}
     assert hohhot["missing"] == len(matrix["types"]) - 1
+
+
+@pytest.mark.django_db
+def test_the_project_list_counts_uses_in_one_query(reg: Registry) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    r = reg.published()
+    for n in range(5):
+        reg.use(reg.project(f"2025-150102-44-03-0006{n:02d}"), r)
+    c = _client(reg.handler)
+    c.get("/api/v1/area-assessments/projects")  # warm the session and caches
+    with CaptureQueriesContext(connection) as queries:
+        got = c.get("/api/v1/area-assessments/projects").json()
+    assert [p["uses"] for p in got["items"]] == [1] * 5
+    assert len(queries) <= 8, len(queries)

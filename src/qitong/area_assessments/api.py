@@ -7,6 +7,7 @@ service call; bad input is a 422 naming the field and changes nothing.
 
 from typing import Any, Literal
 
+from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -226,7 +227,11 @@ def create_project(request: HttpRequest) -> Status:
 @router.get("/area-assessments/projects", response=list[AreaProjectOut], summary="投资项目")
 @paginate(Paged, page_size=50)
 def list_projects(request: HttpRequest, zone: Id | None = None) -> Any:
-    qs = projects_visible_to(_acting(request)).select_related("zone__region", "owner")
+    qs = (
+        projects_visible_to(_acting(request))
+        .select_related("zone__region", "owner")
+        .annotate(n_uses=Count("uses"))
+    )
     if zone is not None:
         qs = qs.filter(zone_id=zone)
     return LazyList(qs.order_by("-created_at", "-id"), presenters.present_project)

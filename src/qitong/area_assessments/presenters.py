@@ -72,7 +72,8 @@ def present_project(p: Project) -> dict[str, Any]:
         "investment_wan": str(p.investment),
         "stage": p.stage,
         "stage_label": p.get_stage_display(),
-        "uses": p.uses.count(),
+        # a list annotates the count (one query for the page); a single project counts its own
+        "uses": p.n_uses if hasattr(p, "n_uses") else p.uses.count(),
     }
 
 
